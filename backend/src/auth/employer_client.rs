@@ -1,0 +1,89 @@
+//! The extractor for employer API calls: a valid client token, a client that still exists and
+//! is not revoked, and the scope the handler names in its signature.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::{web, FromRequest, HttpRequest};
+use diesel::prelude::*;
+
+use super::scopes::{AnyScope, RequiredScope, ScopeSet};
+use crate::db::schema::api_clients;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+pub struct EmployerClient<S: RequiredScope = AnyScope> {
+    pub client_id: String,
+    pub employer_id: String,
+    pub scopes: ScopeSet,
+    required: PhantomData<S>,
+}
+
+/// The raw Bearer credential, if the request carries one.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl<S: RequiredScope + 'static> FromRequest for EmployerClient<S> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
+            let token = token.ok_or_else(ApiError::missing_bearer)?;
+            let claims = state.tokens.verify_client_token(&token).map_err(|e| {
+                ApiError::bearer_challenge(format!("The access token is not valid: {e}."))
+            })?;
+
+            let (client_id, employer_id, generation) =
+                (claims.sub.clone(), claims.emp.clone(), claims.gen);
+            let still_valid = state
+                .db
+                .run(move |conn| {
+                    let found = api_clients::table
+                        .filter(api_clients::id.eq(&client_id))
+                        .filter(api_clients::employer_id.eq(&employer_id))
+                        .filter(api_clients::revoked_at.is_null())
+                        .filter(api_clients::token_generation.eq(generation))
+                        .count()
+                        .get_result::<i64>(conn)?;
+                    Ok(found == 1)
+                })
+                .await?;
+            if !still_valid {
+                return Err(ApiError::bearer_challenge(
+                    "The access token was revoked; fetch a new one.",
+                ));
+            }
+
+            let scopes = ScopeSet::parse(&claims.scope).map_err(|_| {
+                ApiError::bearer_challenge("The access token names an unknown scope.")
+            })?;
+            if let Some(required) = S::SCOPE {
+                if !scopes.contains(required) {
+                    return Err(ApiError::Forbidden(format!(
+                        "This call needs the scope `{}`, which this token does not carry.",
+                        required.as_str()
+                    )));
+                }
+            }
+            Ok(EmployerClient {
+                client_id: claims.sub,
+                employer_id: claims.emp,
+                scopes,
+                required: PhantomData,
+            })
+        })
+    }
+}

@@ -1,0 +1,132 @@
+//! Signed JWTs. Employer-API tokens and employee access tokens carry different audiences and
+//! each is checked against exactly one, so neither can stand in for the other.
+
+use std::path::Path;
+use std::time::Duration;
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+pub const EMPLOYER_API_AUDIENCE: &str = "verzuim:employer-api";
+pub const EMPLOYEE_AUDIENCE: &str = "verzuim:employee";
+
+/// Claims of a token issued to an employer API client.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClientClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The client id.
+    pub sub: String,
+    /// The employer the client belongs to.
+    pub emp: String,
+    pub scope: String,
+    /// The client's secret generation when the token was issued: rotating the secret ends
+    /// every token fetched with the old one.
+    pub gen: i32,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Clone)]
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    issuer: String,
+}
+
+impl TokenKeys {
+    pub fn new(secret: &SecretString, issuer: String) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        TokenKeys {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            issuer,
+        }
+    }
+
+    /// Uses the configured secret, or the one kept in `<data dir>/jwt_secret`, creating it on
+    /// first start so the embedded mode needs no setup and tokens survive restarts.
+    pub fn load(
+        configured: Option<&SecretString>,
+        data_dir: &Path,
+        issuer: String,
+    ) -> anyhow::Result<Self> {
+        if let Some(secret) = configured {
+            return Ok(TokenKeys::new(secret, issuer));
+        }
+        let path = data_dir.join("jwt_secret");
+        let secret = match std::fs::read_to_string(&path) {
+            Ok(text) if text.trim().len() >= 32 => text.trim().to_string(),
+            _ => {
+                std::fs::create_dir_all(data_dir)?;
+                let generated = super::random_token("");
+                write_private_file(&path, &generated)?;
+                generated
+            }
+        };
+        Ok(TokenKeys::new(&SecretString::from(secret), issuer))
+    }
+
+    pub fn issue_client_token(
+        &self,
+        client_id: &str,
+        employer_id: &str,
+        scope: &str,
+        generation: i32,
+        lifetime: Duration,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = ClientClaims {
+            iss: self.issuer.clone(),
+            aud: EMPLOYER_API_AUDIENCE.into(),
+            sub: client_id.into(),
+            emp: employer_id.into(),
+            scope: scope.into(),
+            gen: generation,
+            jti: uuid::Uuid::new_v4().to_string(),
+            iat: now,
+            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    pub fn verify_client_token(
+        &self,
+        token: &str,
+    ) -> Result<ClientClaims, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode::<ClientClaims>(
+            token,
+            &self.decoding,
+            &self.validation(EMPLOYER_API_AUDIENCE),
+        )
+        .map(|data| data.claims)
+    }
+
+    /// The algorithm is pinned: a token whose header names any other (or `none`) is refused.
+    fn validation(&self, audience: &str) -> Validation {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_audience(&[audience]);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 5;
+        validation
+    }
+}
+
+fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(contents.as_bytes())
+}

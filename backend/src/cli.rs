@@ -1,0 +1,130 @@
+//! The command line of the one binary (SPEC §6). Operator commands print JSON on success and a
+//! clear message with a non-zero exit on bad input.
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::employers::clients;
+use crate::error::ApiError;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "verzuim",
+    version,
+    about = "Verzuim absence portal: API server and operator commands"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the API and the web app (the default).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Print the OpenAPI document as YAML (the source of openapi.yaml).
+    Openapi,
+    /// Manage employers.
+    #[command(subcommand)]
+    Employer(EmployerCommand),
+    /// Manage employer API clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmployerCommand {
+    /// Create an employer; prints {"id": …}.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Receives sick and recovery reports.
+        #[arg(long)]
+        absence_email: String,
+        #[arg(long)]
+        arbodienst_email: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCommand {
+    /// Create an API client; prints its id and secret (the secret is shown only here).
+    Create {
+        #[arg(long)]
+        employer: String,
+        #[arg(long)]
+        name: String,
+        /// Space-separated scopes; all scopes when left out.
+        #[arg(long)]
+        scopes: Option<String>,
+    },
+    /// Replace a client's secret; the old secret and its tokens stop working at once.
+    RotateSecret { client_id: String },
+    /// Revoke a client; its tokens stop working at once.
+    Revoke { client_id: String },
+}
+
+/// Why an operator command failed, worded for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0:#}")]
+    Failed(anyhow::Error),
+}
+
+impl From<ApiError> for CliError {
+    fn from(error: ApiError) -> Self {
+        match error {
+            ApiError::Validation(errors) => CliError::Invalid(
+                errors
+                    .iter()
+                    .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ApiError::Internal(cause) => CliError::Failed(cause),
+            other => CliError::Failed(anyhow::anyhow!(other.problem().detail)),
+        }
+    }
+}
+
+/// Runs an operator command (everything but `serve` and `openapi`) and returns its JSON output.
+pub fn run_admin(command: Command, settings: &Settings) -> Result<serde_json::Value, CliError> {
+    let db = Db::new(&settings.database);
+    db.migrate()?;
+    let output = match command {
+        Command::Serve | Command::Openapi => {
+            return Err(CliError::Failed(anyhow::anyhow!("not an operator command")))
+        }
+        Command::Migrate => serde_json::json!({ "migrated": true }),
+        Command::Employer(EmployerCommand::Create {
+            name,
+            absence_email,
+            arbodienst_email,
+        }) => to_json(db.run_blocking(|conn| {
+            clients::create_employer(conn, &name, &absence_email, arbodienst_email.as_deref())
+        })?)?,
+        Command::Client(ClientCommand::Create {
+            employer,
+            name,
+            scopes,
+        }) => to_json(db.run_blocking(|conn| {
+            clients::create_client(conn, &employer, &name, scopes.as_deref())
+        })?)?,
+        Command::Client(ClientCommand::RotateSecret { client_id }) => {
+            to_json(db.run_blocking(|conn| clients::rotate_secret(conn, &client_id))?)?
+        }
+        Command::Client(ClientCommand::Revoke { client_id }) => {
+            to_json(db.run_blocking(|conn| clients::revoke_client(conn, &client_id))?)?
+        }
+    };
+    Ok(output)
+}
+
+fn to_json(value: impl serde::Serialize) -> Result<serde_json::Value, CliError> {
+    serde_json::to_value(value).map_err(|e| CliError::Failed(e.into()))
+}

@@ -1,0 +1,274 @@
+//! Typed settings, read once from the environment (and an optional `.env`) in `main` and passed
+//! down. Every default serves the embedded mode: SQLite in the data dir, mail to a folder.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+/// Which database the URL names; decided once so every later choice (migrations, pragmas) agrees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// Kept secret because a PostgreSQL URL can carry a password.
+    pub url: SecretString,
+    pub kind: DatabaseKind,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub bind: String,
+    pub public_url: Url,
+    pub data_dir: PathBuf,
+    /// `None` writes e-mails as `.eml` files to `<data dir>/mail/`.
+    pub smtp_url: Option<SecretString>,
+    pub mail_from: String,
+    /// `None` means: generate once and keep it in the data dir.
+    pub jwt_secret: Option<SecretString>,
+    pub cors_origins: Vec<String>,
+    pub rate_limit_per_minute: u32,
+    pub log_filter: String,
+    pub frontend_dir: PathBuf,
+    pub max_json_body_bytes: usize,
+    pub client_token_ttl: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct SettingsError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn invalid(variable: &'static str, message: impl Into<String>) -> SettingsError {
+    SettingsError {
+        variable,
+        message: message.into(),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment, after loading `.env` when one exists.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        // A missing .env is the normal case; a malformed one is an operator error worth stopping for.
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(invalid(".env", e.to_string())),
+        }
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    /// Builds settings from any lookup, so tests can describe an environment without touching
+    /// the process's own.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let data_dir = PathBuf::from(get("VERZUIM_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let bind = get("VERZUIM_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        if bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid(
+                "VERZUIM_BIND",
+                format!("`{bind}` is not an address such as 127.0.0.1:8080"),
+            ));
+        }
+
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("verzuim.db").display()));
+        let kind = database_kind(&database_url)?;
+        let pool_size = parse_number(&get, "VERZUIM_DB_POOL_SIZE", 10u32)?;
+        if pool_size == 0 {
+            return Err(invalid("VERZUIM_DB_POOL_SIZE", "must be at least 1"));
+        }
+
+        let public_url_text = get("VERZUIM_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let public_url = Url::parse(&public_url_text)
+            .map_err(|e| invalid("VERZUIM_PUBLIC_URL", format!("`{public_url_text}`: {e}")))?;
+        if !matches!(public_url.scheme(), "http" | "https") {
+            return Err(invalid("VERZUIM_PUBLIC_URL", "must be an http(s) URL"));
+        }
+
+        let smtp_url = match get("SMTP_URL") {
+            None => None,
+            Some(text) => {
+                let url = Url::parse(&text)
+                    .map_err(|e| invalid("SMTP_URL", format!("not a URL: {e}")))?;
+                if !matches!(url.scheme(), "smtp" | "smtps") {
+                    return Err(invalid(
+                        "SMTP_URL",
+                        format!("unknown scheme `{}`; use smtp:// or smtps://", url.scheme()),
+                    ));
+                }
+                Some(SecretString::from(text))
+            }
+        };
+
+        let mail_from = get("VERZUIM_MAIL_FROM")
+            .unwrap_or_else(|| "Verzuim <no-reply@verzuim.localhost>".into());
+
+        let jwt_secret = match get("VERZUIM_JWT_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(invalid(
+                    "VERZUIM_JWT_SECRET",
+                    "must be at least 32 characters",
+                ))
+            }
+            other => other.map(SecretString::from),
+        };
+
+        let cors_origins = get("VERZUIM_CORS_ORIGINS")
+            .map(|text| {
+                text.split(',')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(|origin| {
+                        Url::parse(origin)
+                            .map(|_| origin.trim_end_matches('/').to_string())
+                            .map_err(|e| {
+                                invalid("VERZUIM_CORS_ORIGINS", format!("`{origin}`: {e}"))
+                            })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        Ok(Settings {
+            database: DatabaseSettings {
+                url: SecretString::from(database_url),
+                kind,
+                pool_size,
+            },
+            bind,
+            public_url,
+            smtp_url,
+            mail_from,
+            jwt_secret,
+            cors_origins,
+            rate_limit_per_minute: parse_number(&get, "VERZUIM_RATE_LIMIT_PER_MINUTE", 20u32)?,
+            log_filter: get("VERZUIM_LOG").unwrap_or_else(|| "info".into()),
+            frontend_dir: PathBuf::from(
+                get("VERZUIM_FRONTEND_DIR").unwrap_or_else(|| "frontend/dist".into()),
+            ),
+            max_json_body_bytes: parse_number(
+                &get,
+                "VERZUIM_MAX_JSON_BODY_BYTES",
+                5 * 1024 * 1024,
+            )?,
+            client_token_ttl: Duration::from_secs(parse_number(
+                &get,
+                "VERZUIM_CLIENT_TOKEN_TTL_SECONDS",
+                900u64,
+            )?),
+            data_dir,
+        })
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+}
+
+fn database_kind(url: &str) -> Result<DatabaseKind, SettingsError> {
+    match url.split_once("://").map(|(scheme, _)| scheme) {
+        Some("sqlite") => Ok(DatabaseKind::Sqlite),
+        Some("postgres" | "postgresql") => Ok(DatabaseKind::Postgres),
+        Some(other) => Err(invalid(
+            "DATABASE_URL",
+            format!("unknown scheme `{other}`; use sqlite:// or postgres://"),
+        )),
+        None => Err(invalid(
+            "DATABASE_URL",
+            "not a URL; use sqlite://<path> or postgres://user@host/db",
+        )),
+    }
+}
+
+/// The file an `sqlite://` URL names.
+pub fn sqlite_path(url: &str) -> &Path {
+    Path::new(url.strip_prefix("sqlite://").unwrap_or(url))
+}
+
+fn parse_number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: T,
+) -> Result<T, SettingsError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(text) => text
+            .trim()
+            .parse()
+            .map_err(|_| invalid(variable, format!("`{text}` is not a valid number"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_the_embedded_mode() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.database.kind, DatabaseKind::Sqlite);
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(s.smtp_url.is_none());
+        assert!(s.mail_dir().ends_with("mail"));
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_variable() {
+        let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert_eq!(err.variable, "DATABASE_URL");
+    }
+
+    #[test]
+    fn bad_number_names_the_variable() {
+        let err = settings(&[("VERZUIM_RATE_LIMIT_PER_MINUTE", "many")]).unwrap_err();
+        assert_eq!(err.variable, "VERZUIM_RATE_LIMIT_PER_MINUTE");
+    }
+
+    #[test]
+    fn unparseable_url_names_the_variable() {
+        let err = settings(&[("VERZUIM_PUBLIC_URL", "not a url")]).unwrap_err();
+        assert_eq!(err.variable, "VERZUIM_PUBLIC_URL");
+        let err = settings(&[("SMTP_URL", "http://mail")]).unwrap_err();
+        assert_eq!(err.variable, "SMTP_URL");
+    }
+
+    #[test]
+    fn secrets_never_appear_in_debug_output() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://u:hunter2hunter2@db/verzuim"),
+            ("SMTP_URL", "smtp://u:mailpassword@mail:25"),
+            (
+                "VERZUIM_JWT_SECRET",
+                "0123456789abcdef0123456789abcdef-secret",
+            ),
+        ])
+        .unwrap();
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("mailpassword"));
+        assert!(!printed.contains("0123456789abcdef"));
+    }
+}

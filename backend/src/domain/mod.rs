@@ -1,0 +1,5 @@
+//! Values that cannot hold a bad value once they exist ("parse, don't validate").
+
+mod email_address;
+
+pub use email_address::EmailAddress;

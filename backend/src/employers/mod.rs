@@ -1,0 +1,9 @@
+//! Employers and their API clients: the operator's CLI commands, the OAuth token endpoint and
+//! the employer's own record.
+
+pub mod clients;
+pub mod models;
+pub mod oauth;
+pub mod routes;
+
+pub use models::{ApiClient, Employer};

@@ -1,0 +1,89 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::{api_clients, employers};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = employers)]
+pub struct Employer {
+    pub id: String,
+    pub name: String,
+    pub absence_email: String,
+    pub arbodienst_email: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = employers)]
+pub struct NewEmployer<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub absence_email: &'a str,
+    pub arbodienst_email: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = employers)]
+pub struct EmployerChanges {
+    pub name: Option<String>,
+    pub absence_email: Option<String>,
+    pub arbodienst_email: Option<Option<String>>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = api_clients)]
+pub struct ApiClient {
+    pub id: String,
+    pub employer_id: String,
+    pub name: String,
+    pub scopes: String,
+    pub secret_hash: String,
+    pub token_generation: i32,
+    pub created_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = api_clients)]
+pub struct NewApiClient<'a> {
+    pub id: &'a str,
+    pub employer_id: &'a str,
+    pub name: &'a str,
+    pub scopes: &'a str,
+    pub secret_hash: &'a str,
+    pub token_generation: i32,
+    pub created_at: NaiveDateTime,
+}
+
+/// The employer as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmployerResponse {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+    /// Receives the absence reports (sick and recovery notifications).
+    pub absence_email: String,
+    /// The occupational health service's address; receives the same notifications.
+    pub arbodienst_email: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<Employer> for EmployerResponse {
+    fn from(e: Employer) -> Self {
+        EmployerResponse {
+            id: e.id,
+            name: e.name,
+            absence_email: e.absence_email,
+            arbodienst_email: e.arbodienst_email,
+            created_at: e.created_at.and_utc(),
+            updated_at: e.updated_at.and_utc(),
+        }
+    }
+}

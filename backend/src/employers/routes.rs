@@ -1,0 +1,112 @@
+use actix_web::{get, patch, web};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use super::clients::{find_employer, validate_email, validate_name};
+use super::models::{EmployerChanges, EmployerResponse};
+use crate::auth::scopes::EmployeesWrite;
+use crate::auth::EmployerClient;
+use crate::db::now;
+use crate::db::schema::employers;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+/// Fields left out stay as they are; `arbodienst_email: null` removes the address.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployerPatch {
+    pub name: Option<String>,
+    pub absence_email: Option<String>,
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub arbodienst_email: Option<Option<String>>,
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`).
+fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+impl EmployerPatch {
+    fn into_changes(self) -> Result<EmployerChanges, ApiError> {
+        let mut errors = Vec::new();
+        let name = self.name.map(|n| validate_name("name", &n, &mut errors));
+        let absence_email = match self.absence_email {
+            None => None,
+            Some(text) => {
+                validate_email("absence_email", &text, &mut errors).map(|e| e.to_string())
+            }
+        };
+        let arbodienst_email = match self.arbodienst_email {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(text)) => {
+                validate_email("arbodienst_email", &text, &mut errors).map(|e| Some(e.to_string()))
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(EmployerChanges {
+            name,
+            absence_email,
+            arbodienst_email,
+            updated_at: Some(now()),
+        })
+    }
+}
+
+/// The employer this client belongs to.
+#[utoipa::path(
+    tag = "employer",
+    security(("employer_oauth" = [])),
+    responses(
+        (status = 200, body = EmployerResponse),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employer")]
+pub async fn get_employer(
+    client: EmployerClient,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerResponse>, ApiError> {
+    let employer = state
+        .db
+        .run(move |conn| find_employer(conn, &client.employer_id))
+        .await?;
+    Ok(web::Json(employer.into()))
+}
+
+/// Change the employer's name and notification addresses.
+#[utoipa::path(
+    tag = "employer",
+    security(("employer_oauth" = ["employees:write"])),
+    request_body = EmployerPatch,
+    responses(
+        (status = 200, body = EmployerResponse),
+        (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/employer")]
+pub async fn patch_employer(
+    client: EmployerClient<EmployeesWrite>,
+    patch: web::Json<EmployerPatch>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerResponse>, ApiError> {
+    let changes = patch.into_inner().into_changes()?;
+    let employer = state
+        .db
+        .run(move |conn| {
+            diesel::update(employers::table.find(&client.employer_id))
+                .set(&changes)
+                .execute(conn)?;
+            find_employer(conn, &client.employer_id)
+        })
+        .await?;
+    Ok(web::Json(employer.into()))
+}

@@ -1,0 +1,270 @@
+//! The one error type of the API, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Each variant has its own status and a stable `type` URI (relative, documented in README);
+//! unexpected failures are logged with their cause inside the request's span (which carries the
+//! request id) and answered with a body that reveals nothing.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid input field.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+pub struct FieldError {
+    /// The JSON field (dotted path for nested values, `file` for uploads).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the error kind, e.g. `/problems/validation`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// No credentials, or credentials that are not (or no longer) valid.
+    #[error("unauthorized: {detail}")]
+    Unauthorized {
+        detail: String,
+        /// The `WWW-Authenticate` challenge to send back.
+        challenge: String,
+    },
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("service unavailable: {0}")]
+    ServiceUnavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl ApiError {
+    pub fn internal(cause: anyhow::Error) -> Self {
+        ApiError::Internal(cause)
+    }
+
+    pub fn database_unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "database unavailable");
+        ApiError::ServiceUnavailable("The database is not reachable; try again shortly.".into())
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn bearer_challenge(detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        ApiError::Unauthorized {
+            challenge: format!(
+                "Bearer realm=\"verzuim\", error=\"invalid_token\", error_description=\"{}\"",
+                detail.replace('"', "'")
+            ),
+            detail,
+        }
+    }
+
+    pub fn missing_bearer() -> Self {
+        ApiError::Unauthorized {
+            detail: "This endpoint needs a Bearer access token.".into(),
+            challenge: "Bearer realm=\"verzuim\"".into(),
+        }
+    }
+
+    fn kind_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::Validation(_) => ("validation", "Invalid input"),
+            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
+            ApiError::Unauthorized { .. } => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
+            ApiError::NotFound => ("not-found", "Not found"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
+            ApiError::ServiceUnavailable(_) => ("service-unavailable", "Service unavailable"),
+            ApiError::Internal(_) => ("internal", "Internal server error"),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (kind, title) = self.kind_and_title();
+        let detail = match self {
+            ApiError::Validation(errors) => match errors.as_slice() {
+                [only] => format!("{}: {}", only.field, only.message),
+                _ => format!("{} fields are invalid.", errors.len()),
+            },
+            ApiError::NotFound => "The requested resource does not exist.".into(),
+            ApiError::Internal(_) => {
+                "Something went wrong on our side. It has been logged; quote the x-request-id header when you report it.".into()
+            }
+            ApiError::Unauthorized { detail, .. } => detail.clone(),
+            ApiError::BadRequest(detail)
+            | ApiError::Forbidden(detail)
+            | ApiError::Conflict(detail)
+            | ApiError::PayloadTooLarge(detail)
+            | ApiError::UnsupportedMediaType(detail)
+            | ApiError::ServiceUnavailable(detail) => detail.clone(),
+        };
+        Problem {
+            kind: format!("/problems/{kind}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail,
+            errors: match self {
+                ApiError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => ApiError::NotFound,
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            // Logged inside the request span, so the line carries the request id.
+            tracing::error!(error = %format!("{cause:#}"), "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let ApiError::Unauthorized { challenge, .. } = self {
+            if let Ok(value) = HeaderValue::from_str(challenge) {
+                response.insert_header((header::WWW_AUTHENTICATE, value));
+            }
+        }
+        response.json(self.problem())
+    }
+}
+
+/// actix's own extractor errors answer in the same problem+json form as ours.
+pub mod extractors {
+    use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
+
+    use super::*;
+
+    pub fn json_error(error: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+        let api_error = match &error {
+            JsonPayloadError::ContentType => {
+                ApiError::UnsupportedMediaType("Send the body as application/json.".into())
+            }
+            JsonPayloadError::OverflowKnownLength { limit, .. }
+            | JsonPayloadError::Overflow { limit } => {
+                ApiError::PayloadTooLarge(format!("The body is larger than {limit} bytes."))
+            }
+            JsonPayloadError::Deserialize(e) => deserialize_problem(e),
+            other => ApiError::BadRequest(format!("The body could not be read: {other}")),
+        };
+        api_error.into()
+    }
+
+    /// serde's message names the field for unknown fields, missing fields and wrong types;
+    /// we pass it on since it describes only the caller's own input.
+    fn deserialize_problem(error: &serde_json::Error) -> ApiError {
+        use serde_json::error::Category;
+        match error.classify() {
+            Category::Data => ApiError::Validation(vec![FieldError::new(
+                field_from_serde_message(&error.to_string()).unwrap_or_else(|| "body".into()),
+                strip_position(&error.to_string()),
+            )]),
+            _ => ApiError::BadRequest(format!(
+                "The body is not valid JSON: {}",
+                strip_position(&error.to_string())
+            )),
+        }
+    }
+
+    fn strip_position(message: &str) -> String {
+        match message.rfind(" at line ") {
+            Some(at) => message[..at].to_string(),
+            None => message.to_string(),
+        }
+    }
+
+    /// Picks the field name out of serde's "unknown field `x`" / "missing field `x`".
+    fn field_from_serde_message(message: &str) -> Option<String> {
+        let start = message.find('`')? + 1;
+        let end = start + message[start..].find('`')?;
+        let name = &message[start..end];
+        (message.starts_with("unknown field") || message.starts_with("missing field"))
+            .then(|| name.to_string())
+    }
+
+    pub fn form_error(error: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+        let api_error = match &error {
+            UrlencodedError::ContentType => ApiError::UnsupportedMediaType(
+                "Send the body as application/x-www-form-urlencoded.".into(),
+            ),
+            UrlencodedError::Overflow { limit, .. } => {
+                ApiError::PayloadTooLarge(format!("The body is larger than {limit} bytes."))
+            }
+            other => ApiError::BadRequest(format!("The form body could not be read: {other}")),
+        };
+        api_error.into()
+    }
+
+    pub fn query_error(error: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+        ApiError::BadRequest(format!("The query string is not valid: {error}")).into()
+    }
+
+    pub fn path_error(error: PathError, _req: &HttpRequest) -> actix_web::Error {
+        // A malformed id cannot name anything that exists.
+        let _ = error;
+        ApiError::NotFound.into()
+    }
+}

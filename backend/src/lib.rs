@@ -1,0 +1,15 @@
+//! Verzuim: the absence portal's API server, SPA host and operator CLI as a library, so the
+//! tests can build the very same application the binary runs.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod employers;
+pub mod error;
+pub mod openapi;
+pub mod operations;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

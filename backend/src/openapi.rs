@@ -1,0 +1,81 @@
+//! The OpenAPI document, collected from the handlers that are actually registered (see
+//! [`crate::startup::api_app`]), so it cannot list a route the server lacks or miss one it has.
+
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+
+use crate::auth::Scope;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Verzuim API",
+        description = "Absence (sick-leave) portal for Dutch employers. Employer systems and the arbodienst use the OAuth 2.0 client-credentials flow; the employee web app uses Bearer access tokens from `/api/v1/auth/login`. Errors are RFC 9457 `application/problem+json`.",
+        license(name = "EUPL-1.2")
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Tokens"),
+        (name = "employer", description = "The calling client's own employer"),
+        (name = "operations", description = "Health and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let scopes = Scopes::from_iter(
+            Scope::ALL
+                .into_iter()
+                .map(|s| (s.as_str().to_string(), scope_description(s).to_string())),
+        );
+        components.add_security_scheme(
+            "employer_oauth",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    "/api/v1/oauth/token",
+                    scopes,
+                ))],
+                "Employer systems and the arbodienst: client id and secret from the operator.",
+            )),
+        );
+        components.add_security_scheme(
+            "employee_bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("Employees: access token from /api/v1/auth/login."))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn scope_description(scope: Scope) -> &'static str {
+    match scope {
+        Scope::EmployeesRead => "Read employees",
+        Scope::EmployeesWrite => {
+            "Create, change and delete employees; invite; change the employer's details"
+        }
+        Scope::AbsencesRead => "Read absences and timelines",
+        Scope::AbsencesWrite => "Report, correct, recover and cancel absences",
+        Scope::DocumentsRead => "Read dossier documents",
+        Scope::DocumentsWrite => "Publish, change and delete dossier documents",
+        Scope::WebhooksManage => "Manage webhooks and read the event feed",
+    }
+}
+
+/// The whole document, as served at `/api/openapi.json` and printed by `verzuim openapi`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    crate::startup::api_app().1
+}
+
+pub fn document_yaml() -> anyhow::Result<String> {
+    Ok(document().to_yaml()?)
+}

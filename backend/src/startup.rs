@@ -1,0 +1,164 @@
+//! Builds the application: state, routes, middleware, and the HTTP server on a listener the
+//! caller chooses (port 0 in tests).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App, HttpServer};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::extractors;
+use crate::{employers, operations, web as web_layer};
+
+/// Everything a handler may need, shared by all workers. No globals.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub db: Db,
+    pub tokens: TokenKeys,
+}
+
+/// The API routes, registered once for both the server and the OpenAPI document.
+pub fn api_app() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    App::new()
+        .into_utoipa_app()
+        .openapi(crate::openapi::ApiDoc::openapi())
+        .service(operations::health)
+        .service(operations::ready)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(employers::oauth::issue_token)
+                .service(employers::routes::get_employer)
+                .service(employers::routes::patch_employer),
+        )
+        .split_for_parts()
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Migrates the database, binds `settings.bind` (use port 0 for a free one) and prepares
+    /// the server; [`Application::run_until_stopped`] drives it.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        Self::build_with_listener(settings, listener).await
+    }
+
+    pub async fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data dir {}: {e}",
+                settings.data_dir.display()
+            )
+        })?;
+        let db = Db::new(&settings.database);
+        let migrating = db.clone();
+        tokio::task::spawn_blocking(move || migrating.migrate())
+            .await?
+            .map_err(|e| anyhow::anyhow!("{e}: {}", error_cause(&e)))?;
+
+        let tokens = TokenKeys::load(
+            settings.jwt_secret.as_ref(),
+            &settings.data_dir,
+            settings
+                .public_url
+                .as_str()
+                .trim_end_matches('/')
+                .to_string(),
+        )?;
+        let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            db,
+            tokens,
+        });
+        let metrics = actix_web_prom::PrometheusMetricsBuilder::new("verzuim")
+            .endpoint("/metrics")
+            .mask_unmatched_patterns("UNKNOWN")
+            .build()
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+
+        let server = HttpServer::new(move || {
+            let (app, openapi) = api_app();
+            app.app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(settings.max_json_body_bytes)
+                        .error_handler(extractors::json_error),
+                )
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(16 * 1024)
+                        .error_handler(extractors::form_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(extractors::query_error))
+                .app_data(web::PathConfig::default().error_handler(extractors::path_error))
+                .app_data(web::PayloadConfig::default().limit(64 * 1024))
+                .route("/api/docs", web::get().to(docs_redirect))
+                .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
+                .configure(|cfg| web_layer::spa::configure(cfg, &settings.frontend_dir))
+                .wrap(actix_web::middleware::from_fn(
+                    web_layer::headers::csp_and_cache,
+                ))
+                .wrap(web_layer::headers::security_headers(&settings))
+                .wrap(web_layer::cors(&settings.cors_origins))
+                .wrap(metrics.clone())
+                .wrap(actix_web::middleware::from_fn(
+                    web_layer::headers::request_id,
+                ))
+                .wrap(TracingLogger::<crate::telemetry::RedactedRootSpan>::new())
+        })
+        .listen(listener)?
+        .shutdown_timeout(20)
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGTERM/SIGINT; in-flight requests get time to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+async fn docs_redirect() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/api/docs/"))
+        .finish()
+}
+
+fn error_cause(error: &crate::error::ApiError) -> String {
+    match error {
+        crate::error::ApiError::Internal(cause) => format!("{cause:#}"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,201 @@
+#!/usr/bin/env node
+// Renders every screen of the built SPA in headless Chromium against a mocked API, at phone
+// width (360 px), under the production CSP (vite preview sends it), and checks:
+//   - no horizontal scrolling, no CSP violations, no console errors
+//   - axe-core finds no WCAG 2.1 A/AA violations
+// Screenshots go to $SMOKE_OUT (default /tmp/verzuim-smoke). Needs `npm run build` first and
+// Chromium at $CHROMIUM (default /usr/bin/chromium). Not part of `npm test`.
+import { mkdirSync } from 'node:fs';
+import { preview } from 'vite';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+const OUT = process.env.SMOKE_OUT || '/tmp/verzuim-smoke';
+mkdirSync(OUT, { recursive: true });
+
+const today = new Date();
+const iso = (d) => d.toISOString().slice(0, 10);
+const daysAgo = (n) => iso(new Date(today.getTime() - n * 86400000));
+
+const me = {
+  id: '11111111-1111-4111-8111-111111111111',
+  email: 'jan.jansen@example.nl',
+  date_of_birth: '1985-04-12',
+  first_name: 'Jan',
+  last_name: 'Jansen',
+  language: 'nl',
+  external_id: 'P-00042',
+  account_status: 'active',
+  notify_new_documents: true,
+  employer_name: 'Bakkerij De Korenschoof B.V.',
+  hr_contact: { name: 'Petra de Vries', email: 'hr@korenschoof.example', phone: '+31 20 123 4567' },
+  case_manager: { name: 'Ahmed El Amrani', email: 'casemanager@arbo.example', phone: null },
+};
+const openAbsence = {
+  id: '22222222-2222-4222-8222-222222222222',
+  employee_id: me.id,
+  first_sick_day: daysAgo(50),
+  recovered_on: null,
+  status: 'open',
+  linked_to: '33333333-3333-4333-8333-333333333333',
+  hours_worked_first_day: 2.5,
+  partial_recoveries: [{ from: daysAgo(3), percentage: 50 }],
+};
+const oldAbsence = {
+  id: '33333333-3333-4333-8333-333333333333',
+  employee_id: me.id,
+  first_sick_day: daysAgo(80),
+  recovered_on: daysAgo(65),
+  status: 'recovered',
+  linked_to: null,
+};
+const milestones = [
+  ['arbodienst_report', 1, 'past'],
+  ['problem_analysis', 6, 'past'],
+  ['plan_of_action', 8, 'past'],
+  ['evaluation', 14, 'next'],
+  ['uwv_notification', 42, 'upcoming'],
+  ['first_year_evaluation', 46, 'upcoming', 52],
+  ['uwv_letter', 88, 'upcoming'],
+  ['reintegration_report_copy', 91, 'upcoming'],
+  ['wia_application', 93, 'upcoming'],
+  ['end_of_wage_continuation', 104, 'upcoming'],
+].map(([key, week, status, weekEnd]) => ({
+  key,
+  week,
+  week_end: weekEnd ?? null,
+  due_date: daysAgo(80 - week * 7),
+  due_date_end: weekEnd ? daysAgo(80 - weekEnd * 7) : null,
+  status,
+}));
+const timeline = { absence_id: openAbsence.id, counting_from: oldAbsence.first_sick_day, current_week: 12, milestones };
+const documents = {
+  items: [
+    {
+      id: '44444444-4444-4444-8444-444444444444',
+      title: 'Plan van aanpak',
+      category: 'plan_of_action',
+      document_date: daysAgo(20),
+      visible_to_employee: true,
+      content_type: 'application/pdf',
+      size: 183204,
+      sha256: 'ab'.repeat(32),
+      author_role: 'employer',
+    },
+    {
+      id: '55555555-5555-4555-8555-555555555555',
+      title: 'Advies bedrijfsarts over werkhervatting in een lange titel die moet afbreken',
+      category: 'medical_advice',
+      document_date: daysAgo(30),
+      visible_to_employee: true,
+      content_type: 'application/pdf',
+      size: 92000,
+      sha256: 'cd'.repeat(32),
+      author_role: 'arbodienst',
+    },
+  ],
+  next_cursor: null,
+};
+
+function mockApi(scenario) {
+  return async (route) => {
+    const req = route.request();
+    const path = new URL(req.url()).pathname.replace(/^\/api\/v1/, '');
+    const json = (status, body, headers = {}) =>
+      route.fulfill({
+        status,
+        headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json', ...headers },
+        body: body === undefined ? '' : JSON.stringify(body),
+      });
+    const problem = (status, title, extra = {}) => json(status, { type: `about:blank#${status}`, title, status, ...extra });
+    if (path === '/status')
+      return json(200, scenario.statusMessage ? { message: scenario.statusMessage, updated_at: new Date().toISOString() } : { message: null });
+    if (path === '/auth/refresh')
+      return scenario.authed ? json(200, { access_token: 'tok', token_type: 'Bearer', expires_in: 900 }) : problem(401, 'Unauthorized');
+    if (path === '/auth/login') {
+      const until = new Date(Date.now() + 3600_000);
+      return problem(429, 'Too many failed attempts', { detail: `Blocked until ${until.toISOString()}`, blocked_until: until.toISOString() }, { 'Retry-After': '3600' });
+    }
+    if (path.startsWith('/activation/') && path.endsWith('/verify')) return json(200, { ok: true });
+    if (path === '/me') return json(200, me);
+    if (path === '/me/absences')
+      return json(200, { items: scenario.open === false ? [oldAbsence] : [openAbsence, oldAbsence], next_cursor: null });
+    if (path === '/me/timeline') return scenario.open === false ? problem(404, 'Not Found') : json(200, timeline);
+    if (path === '/me/documents') return json(200, documents);
+    return problem(404, 'Not Found');
+  };
+}
+
+const pages = [
+  { name: 'login', url: '/login', scenario: { authed: false } },
+  { name: 'login-blocked', url: '/login', scenario: { authed: false }, act: async (p) => {
+      await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
+      await p.getByLabel('Wachtwoord').fill('verkeerd wachtwoord');
+      await p.getByRole('button', { name: 'Inloggen' }).click();
+      await p.getByRole('alert').filter({ hasText: 'geblokkeerd' }).waitFor();
+    } },
+  { name: 'help', url: '/help', scenario: { authed: false, statusMessage: 'Onderhoud op zaterdag 14 juni van 07:00 tot 09:00.' } },
+  { name: 'activate-step1', url: '/activate/abc', scenario: { authed: false } },
+  { name: 'activate-step2', url: '/activate/abc', scenario: { authed: false }, act: async (p) => {
+      await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
+      await p.getByLabel('Geboortedatum').fill('1985-04-12');
+      await p.getByRole('button', { name: 'Volgende' }).click();
+      await p.getByRole('heading', { name: 'Kies een wachtwoord' }).waitFor();
+      await p.getByLabel('Wachtwoord', { exact: true }).fill('jan.jansen is ziek');
+    } },
+  { name: 'forgot', url: '/forgot-password', scenario: { authed: false } },
+  { name: 'reset', url: '/reset-password/xyz', scenario: { authed: false } },
+  { name: 'home-open', url: '/', scenario: { authed: true } },
+  { name: 'home-none', url: '/', scenario: { authed: true, open: false } },
+  { name: 'report-sick', url: '/report-sick', scenario: { authed: true, open: false } },
+  { name: 'recovery', url: '/recovery', scenario: { authed: true } },
+  { name: 'absences', url: '/absences', scenario: { authed: true } },
+  { name: 'dossier', url: '/dossier', scenario: { authed: true } },
+  { name: 'profile', url: '/profile', scenario: { authed: true } },
+  { name: 'home-en', url: '/', scenario: { authed: true }, locale: 'en-GB', meOverride: true },
+  { name: 'desktop-home', url: '/', scenario: { authed: true }, width: 1280 },
+];
+
+const server = await preview({ preview: { port: 4179, strictPort: true, host: '127.0.0.1' }, logLevel: 'warn' });
+const base = 'http://127.0.0.1:4179';
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+let failures = 0;
+for (const p of pages) {
+  const width = p.width ?? 360;
+  const context = await browser.newContext({ viewport: { width, height: 780 }, locale: p.locale ?? 'nl-NL' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  const scenario = p.meOverride ? { ...p.scenario } : p.scenario;
+  if (p.meOverride) me.language = 'en';
+  await page.route('**/api/v1/**', mockApi(scenario));
+  await page.goto(base + p.url);
+  await page.locator('h1').first().waitFor();
+  await page.waitForLoadState('networkidle');
+  if (p.act) await p.act(page);
+  await page.waitForTimeout(150);
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  if (scrollWidth > width) problems.push(`horizontal scroll: ${scrollWidth}px > ${width}px`);
+  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  for (const v of axe.violations) problems.push(`axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  await page.screenshot({ path: `${OUT}/${p.name}.png`, fullPage: true });
+  if (p.meOverride) me.language = 'nl';
+  console.log(`${problems.length ? 'FAIL' : 'ok  '} ${p.name} ${p.url}`);
+  for (const pr of problems) console.log(`     ${pr}`);
+  failures += problems.length ? 1 : 0;
+  await context.close();
+}
+await browser.close();
+await new Promise((r) => server.httpServer.close(r));
+console.log(`${pages.length - failures} passed, ${failures} failed`);
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,178 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import { ApiError, unwrap } from '../api/problem';
+import { Alert } from '../components/Alert';
+import { TextField } from '../components/Field';
+import { PageHeading } from '../components/PageHeading';
+import { PasswordFields } from '../components/PasswordFields';
+import { errorMessage } from '../lib/errors';
+import { parseIsoDate, toIsoDate } from '../lib/dates';
+import { passwordIsValid } from '../lib/password';
+
+type DeadLink = 'notFound' | 'gone';
+
+/** /activate/:token — step 1 e-mail + date of birth, step 2 choose a password. */
+export function ActivatePage() {
+  const { t } = useTranslation();
+  const { token = '' } = useParams();
+  const navigate = useNavigate();
+  const [step, setStep] = useState<1 | 2>(1);
+  const [email, setEmail] = useState('');
+  const [dob, setDob] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [submitted, setSubmitted] = useState(false);
+  const [fieldErrors, setFieldErrors] = useState<{ email?: string; dob?: string }>({});
+  const [serverPasswordError, setServerPasswordError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [deadLink, setDeadLink] = useState<DeadLink | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const handleLinkErrors = (err: unknown): boolean => {
+    if (err instanceof ApiError && err.status === 404) {
+      setDeadLink('notFound');
+      return true;
+    }
+    if (err instanceof ApiError && err.status === 410) {
+      setDeadLink('gone');
+      return true;
+    }
+    return false;
+  };
+
+  const onVerify = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const fe: typeof fieldErrors = {};
+    if (!email.trim()) fe.email = t('validation.required');
+    else if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) fe.email = t('validation.email');
+    if (!dob) fe.dob = t('validation.required');
+    else if (!parseIsoDate(dob) || dob > toIsoDate(new Date())) fe.dob = t('validation.date');
+    setFieldErrors(fe);
+    if (fe.email || fe.dob) return;
+    setBusy(true);
+    try {
+      unwrap(
+        await api.POST('/api/v1/activation/{token}/verify', {
+          params: { path: { token } },
+          body: { email: email.trim(), date_of_birth: dob },
+        }),
+      );
+      setStep(2);
+    } catch (err) {
+      if (handleLinkErrors(err)) return;
+      if (err instanceof ApiError && err.status === 400) setError(t('activate.mismatch'));
+      else setError(errorMessage(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onActivate = async (e: FormEvent) => {
+    e.preventDefault();
+    setSubmitted(true);
+    setError(null);
+    setServerPasswordError(null);
+    if (!passwordIsValid(password, confirmation, email)) return;
+    setBusy(true);
+    try {
+      unwrap(
+        await api.POST('/api/v1/activation/{token}', {
+          params: { path: { token } },
+          body: { email: email.trim(), date_of_birth: dob, password },
+        }),
+      );
+      navigate(`/login?activated=1&email=${encodeURIComponent(email.trim())}`, { replace: true });
+    } catch (err) {
+      if (handleLinkErrors(err)) return;
+      if (err instanceof ApiError && err.status === 400) {
+        const fe = err.fieldErrors();
+        if (fe.password) setServerPasswordError(fe.password);
+        else {
+          setStep(1);
+          setError(t('activate.mismatch'));
+        }
+      } else setError(errorMessage(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (deadLink) {
+    return (
+      <div className="narrow">
+        <PageHeading title={t('activate.title')}>{t('activate.title')}</PageHeading>
+        <Alert kind="error">{t(`activate.${deadLink}`)}</Alert>
+        <p>
+          <Link to="/login" className="button button--secondary">
+            {t('activate.toLogin')}
+          </Link>
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="narrow">
+      <PageHeading title={t('activate.title')}>{t('activate.title')}</PageHeading>
+      <p className="step-indicator">{t('activate.step', { step })}</p>
+      <Alert kind="error">{error}</Alert>
+      {step === 1 ? (
+        <form onSubmit={(e) => void onVerify(e)} noValidate className="form" key="step1">
+          <p>{t('activate.step1Intro')}</p>
+          <TextField
+            label={t('fields.email')}
+            hint={t('fields.emailHint')}
+            type="email"
+            autoComplete="username"
+            inputMode="email"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={fieldErrors.email}
+            required
+          />
+          <TextField
+            label={t('fields.dateOfBirth')}
+            type="date"
+            autoComplete="bday"
+            max={toIsoDate(new Date())}
+            value={dob}
+            onChange={(e) => setDob(e.target.value)}
+            error={fieldErrors.dob}
+            required
+          />
+          <button type="submit" className="button button--primary" disabled={busy}>
+            {t('activate.step1Submit')}
+          </button>
+        </form>
+      ) : (
+        <form onSubmit={(e) => void onActivate(e)} noValidate className="form" key="step2">
+          <h2>{t('activate.step2Title')}</h2>
+          <p>{t('activate.step2Intro')}</p>
+          {/* lets password managers store the user name with the new password */}
+          <input type="email" className="visually-hidden" autoComplete="username" value={email} readOnly tabIndex={-1} aria-hidden="true" />
+          <PasswordFields
+            password={password}
+            confirmation={confirmation}
+            onPassword={(v) => {
+              setPassword(v);
+              setServerPasswordError(null);
+            }}
+            onConfirmation={setConfirmation}
+            email={email}
+            submitted={submitted}
+            serverError={serverPasswordError}
+            label={t('fields.password')}
+          />
+          <button type="submit" className="button button--primary" disabled={busy}>
+            {t('activate.step2Submit')}
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}

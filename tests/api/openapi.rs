@@ -1,0 +1,74 @@
+use verzuim_tests::{on_both_databases, TestApp};
+
+fn committed_openapi_yaml() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi.yaml")).unwrap()
+}
+
+#[test]
+fn committed_openapi_yaml_is_what_the_code_generates() {
+    let generated = verzuim::openapi::document_yaml().unwrap();
+    assert!(
+        committed_openapi_yaml() == generated,
+        "openapi.yaml is stale: run `cargo run -q -p verzuim -- openapi > openapi.yaml`"
+    );
+}
+
+#[test]
+fn every_operation_documents_its_error_responses_and_security() {
+    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let public = ["/health", "/ready", "/api/v1/oauth/token"].contains(&path.as_str());
+            if !public {
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} lacks its 401"
+                );
+                assert!(
+                    operation["security"].is_array(),
+                    "{method} {path} lacks security"
+                );
+            }
+            if path != "/health" {
+                assert!(
+                    responses.keys().any(|status| !status.starts_with('2')),
+                    "{method} {path} documents no error"
+                );
+            }
+        }
+    }
+}
+
+on_both_databases! {
+    async fn served_openapi_json_is_the_committed_document(backend) {
+        let app = TestApp::spawn(backend).await;
+        let served: serde_json::Value = app.http.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let committed: serde_json::Value = serde_yaml_ng::from_str(&committed_openapi_yaml()).unwrap();
+        assert_eq!(served, committed);
+    }
+
+    async fn docs_page_loads_nothing_from_another_host(backend) {
+        let app = TestApp::spawn(backend).await;
+        let redirect = app.http.get(app.url("/api/docs")).send().await.unwrap();
+        assert_eq!(redirect.status(), 308);
+        let page = app.http.get(app.url("/api/docs/")).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let html = page.text().await.unwrap();
+        let mut references = 0;
+        for attribute in ["src=\"", "href=\""] {
+            for (at, _) in html.match_indices(attribute) {
+                let value = &html[at + attribute.len()..];
+                let value = &value[..value.find('"').unwrap()];
+                assert!(!value.contains("//"), "external asset on the docs page: {value}");
+                let asset = app.http.get(app.url(&format!("/api/docs/{}", value.trim_start_matches("./")))).send().await.unwrap();
+                assert_eq!(asset.status(), 200, "{value} is not served locally");
+                references += 1;
+            }
+        }
+        assert!(references >= 4, "the page should reference its scripts and styles");
+        let initializer = app.http.get(app.url("/api/docs/swagger-initializer.js")).send().await.unwrap().text().await.unwrap();
+        assert!(initializer.contains("\"/api/openapi.json\""));
+        assert!(!initializer.contains("http://") && !initializer.contains("https://"));
+    }
+}
