@@ -1,12 +1,14 @@
 //! Verzuim: the absence portal's API server, SPA host and operator CLI as a library, so the
 //! tests can build the very same application the binary runs.
 
+pub mod accounts;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod employers;
+pub mod events;
 pub mod error;
 pub mod openapi;
 pub mod operations;

@@ -16,7 +16,7 @@ use crate::auth::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::extractors;
-use crate::{employers, operations, web as web_layer};
+use crate::{accounts, employers, operations, web as web_layer};
 
 /// Everything a handler may need, shared by all workers. No globals.
 pub struct AppState {
@@ -47,7 +47,9 @@ pub fn api_app() -> (
             utoipa_actix_web::scope("/api/v1")
                 .service(employers::oauth::issue_token)
                 .service(employers::routes::get_employer)
-                .service(employers::routes::patch_employer),
+                .service(employers::routes::patch_employer)
+                .configure(employers::employees::routes)
+                .configure(accounts::routes),
         )
         .split_for_parts()
 }

@@ -1,5 +1,7 @@
 //! Values that cannot hold a bad value once they exist ("parse, don't validate").
 
 mod email_address;
+mod language;
 
 pub use email_address::EmailAddress;
+pub use language::Language;
