@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::accounts::service_status;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::employers::clients;
@@ -33,6 +34,20 @@ pub enum Command {
     /// Manage employer API clients.
     #[command(subcommand)]
     Client(ClientCommand),
+    /// The service message shown on the login and help pages.
+    #[command(subcommand)]
+    Status(StatusCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StatusCommand {
+    /// Show a message (a disruption, planned maintenance) to every visitor.
+    Set {
+        #[arg(long)]
+        message: String,
+    },
+    /// Back to "no known disruptions".
+    Clear,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +135,17 @@ pub fn run_admin(command: Command, settings: &Settings) -> Result<serde_json::Va
         }
         Command::Client(ClientCommand::Revoke { client_id }) => {
             to_json(db.run_blocking(|conn| clients::revoke_client(conn, &client_id))?)?
+        }
+        Command::Status(StatusCommand::Set { message }) => {
+            if message.trim().is_empty() {
+                return Err(CliError::Invalid(
+                    "--message: must not be empty; use `verzuim status clear` to remove it".into(),
+                ));
+            }
+            to_json(db.run_blocking(|conn| service_status::write(conn, Some(&message)))?)?
+        }
+        Command::Status(StatusCommand::Clear) => {
+            to_json(db.run_blocking(|conn| service_status::write(conn, None))?)?
         }
     };
     Ok(output)

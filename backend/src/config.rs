@@ -40,6 +40,45 @@ pub struct Settings {
     pub frontend_dir: PathBuf,
     pub max_json_body_bytes: usize,
     pub client_token_ttl: Duration,
+    pub outbox: OutboxSettings,
+    pub accounts: AccountSettings,
+}
+
+/// Limits and lifetimes of SPEC §2–3; every default is the value the spec names.
+#[derive(Debug, Clone)]
+pub struct AccountSettings {
+    pub invitation_ttl: Duration,
+    pub activation_max_failures: i32,
+    pub password_min_chars: usize,
+    pub password_max_chars: usize,
+    pub lockout_threshold: i32,
+    pub lockout_duration: Duration,
+    pub reset_ttl: Duration,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Argon2 runs at most this many at once, so a login storm cannot starve other work.
+    pub password_hash_concurrency: usize,
+    /// `Secure` on the refresh cookie; only turned off for plain-http development setups
+    /// whose browsers refuse Secure cookies.
+    pub secure_cookies: bool,
+}
+
+/// How the outbox worker polls, leases and retries (see `events::worker`).
+#[derive(Debug, Clone)]
+pub struct OutboxSettings {
+    /// How often the worker looks for due deliveries.
+    pub poll_interval: Duration,
+    /// How long a claimed delivery stays with the instance that claimed it; a crash mid-send
+    /// makes it claimable again after this. Longer than any send can take.
+    pub lease: Duration,
+    /// First retry delay; later ones grow from it (×6, ×24, ×120, ×360, ×720), with jitter.
+    pub retry_first: Duration,
+    /// The longest delay between two attempts.
+    pub retry_max: Duration,
+    /// A delivery still failing this long after it was written is given up.
+    pub give_up_after: Duration,
+    /// Timeout of each SMTP command.
+    pub smtp_timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,11 +204,30 @@ impl Settings {
                 "VERZUIM_MAX_JSON_BODY_BYTES",
                 5 * 1024 * 1024,
             )?,
-            client_token_ttl: Duration::from_secs(parse_number(
-                &get,
-                "VERZUIM_CLIENT_TOKEN_TTL_SECONDS",
-                900u64,
-            )?),
+            client_token_ttl: seconds(&get, "VERZUIM_CLIENT_TOKEN_TTL_SECONDS", 900)?,
+            outbox: outbox_settings(&get)?,
+            accounts: AccountSettings {
+                invitation_ttl: seconds(&get, "VERZUIM_INVITATION_TTL_SECONDS", 14 * 24 * 3600)?,
+                activation_max_failures: parse_number(&get, "VERZUIM_ACTIVATION_MAX_FAILURES", 5)?,
+                password_min_chars: parse_number(&get, "VERZUIM_PASSWORD_MIN_CHARS", 10)?,
+                password_max_chars: parse_number(&get, "VERZUIM_PASSWORD_MAX_CHARS", 128)?,
+                lockout_threshold: parse_number(&get, "VERZUIM_LOCKOUT_THRESHOLD", 3)?,
+                lockout_duration: seconds(&get, "VERZUIM_LOCKOUT_SECONDS", 3600)?,
+                reset_ttl: seconds(&get, "VERZUIM_RESET_TTL_SECONDS", 3600)?,
+                access_token_ttl: seconds(&get, "VERZUIM_ACCESS_TOKEN_TTL_SECONDS", 900)?,
+                refresh_token_ttl: seconds(
+                    &get,
+                    "VERZUIM_REFRESH_TOKEN_TTL_SECONDS",
+                    30 * 24 * 3600,
+                )?,
+                password_hash_concurrency: parse_number(
+                    &get,
+                    "VERZUIM_PASSWORD_HASH_CONCURRENCY",
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )?
+                .max(1),
+                secure_cookies: parse_number(&get, "VERZUIM_SECURE_COOKIES", true)?,
+            },
             data_dir,
         })
     }
@@ -177,6 +235,37 @@ impl Settings {
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")
     }
+}
+
+fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettings, SettingsError> {
+    let millis =
+        |variable, default| parse_number(get, variable, default).map(Duration::from_millis);
+    let seconds = |variable, default| parse_number(get, variable, default).map(Duration::from_secs);
+    let settings = OutboxSettings {
+        poll_interval: millis("VERZUIM_OUTBOX_POLL_MS", 500)?,
+        lease: seconds("VERZUIM_OUTBOX_LEASE_SECONDS", 300)?,
+        retry_first: millis("VERZUIM_OUTBOX_RETRY_FIRST_MS", 5_000)?,
+        retry_max: millis("VERZUIM_OUTBOX_RETRY_MAX_MS", 3_600_000)?,
+        give_up_after: seconds("VERZUIM_OUTBOX_GIVE_UP_HOURS", 72)?.saturating_mul(3600),
+        smtp_timeout: seconds("VERZUIM_SMTP_TIMEOUT_SECONDS", 15)?,
+    };
+    if settings.poll_interval.is_zero() {
+        return Err(invalid("VERZUIM_OUTBOX_POLL_MS", "must be at least 1"));
+    }
+    if settings.give_up_after < Duration::from_secs(24 * 3600) {
+        return Err(invalid(
+            "VERZUIM_OUTBOX_GIVE_UP_HOURS",
+            "must be at least 24",
+        ));
+    }
+    // A lease that ran out during a send would let a second instance send the same message.
+    if settings.lease < settings.smtp_timeout.saturating_mul(4) {
+        return Err(invalid(
+            "VERZUIM_OUTBOX_LEASE_SECONDS",
+            "must be at least 4 × VERZUIM_SMTP_TIMEOUT_SECONDS",
+        ));
+    }
+    Ok(settings)
 }
 
 fn database_kind(url: &str) -> Result<DatabaseKind, SettingsError> {
@@ -199,6 +288,14 @@ pub fn sqlite_path(url: &str) -> &Path {
     Path::new(url.strip_prefix("sqlite://").unwrap_or(url))
 }
 
+fn seconds(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+) -> Result<Duration, SettingsError> {
+    parse_number(get, variable, default).map(Duration::from_secs)
+}
+
 fn parse_number<T: std::str::FromStr>(
     get: &impl Fn(&str) -> Option<String>,
     variable: &'static str,
@@ -209,7 +306,7 @@ fn parse_number<T: std::str::FromStr>(
         Some(text) => text
             .trim()
             .parse()
-            .map_err(|_| invalid(variable, format!("`{text}` is not a valid number"))),
+            .map_err(|_| invalid(variable, format!("`{text}` is not a valid value"))),
     }
 }
 
@@ -253,6 +350,15 @@ mod tests {
         assert_eq!(err.variable, "VERZUIM_PUBLIC_URL");
         let err = settings(&[("SMTP_URL", "http://mail")]).unwrap_err();
         assert_eq!(err.variable, "SMTP_URL");
+    }
+
+    #[test]
+    fn outbox_defaults_and_lease_check() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.outbox.poll_interval, Duration::from_millis(500));
+        assert_eq!(s.outbox.give_up_after, Duration::from_secs(72 * 3600));
+        let err = settings(&[("VERZUIM_OUTBOX_LEASE_SECONDS", "10")]).unwrap_err();
+        assert_eq!(err.variable, "VERZUIM_OUTBOX_LEASE_SECONDS");
     }
 
     #[test]

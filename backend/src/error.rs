@@ -40,6 +40,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For a blocked login: until when (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,21 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
+    /// The link (invitation, reset) existed but can no longer be used.
+    #[error("gone: {0}")]
+    Gone(String),
+    /// Identity answers that do not match; never says which field was wrong.
+    #[error("identity check failed")]
+    IdentityMismatch,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// Blocked (lockout) or rate limited; `retry_after` in seconds.
+    #[error("too many requests: {detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after: u64,
+        blocked_until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
 }
@@ -116,6 +134,14 @@ impl ApiError {
                 ("unsupported-media-type", "Unsupported media type")
             }
             ApiError::ServiceUnavailable(_) => ("service-unavailable", "Service unavailable"),
+            ApiError::Gone(_) => ("gone", "No longer valid"),
+            ApiError::IdentityMismatch => ("identity-mismatch", "Details do not match"),
+            ApiError::InvalidCredentials => ("invalid-credentials", "Login failed"),
+            ApiError::TooManyRequests {
+                blocked_until: Some(_),
+                ..
+            } => ("login-blocked", "Login blocked"),
+            ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             ApiError::Internal(_) => ("internal", "Internal server error"),
         }
     }
@@ -132,6 +158,11 @@ impl ApiError {
                 "Something went wrong on our side. It has been logged; quote the x-request-id header when you report it.".into()
             }
             ApiError::Unauthorized { detail, .. } => detail.clone(),
+            ApiError::IdentityMismatch => {
+                "The e-mail address and date of birth do not match our records.".into()
+            }
+            ApiError::InvalidCredentials => "The e-mail address or password is incorrect.".into(),
+            ApiError::TooManyRequests { detail, .. } | ApiError::Gone(detail) => detail.clone(),
             ApiError::BadRequest(detail)
             | ApiError::Forbidden(detail)
             | ApiError::Conflict(detail)
@@ -146,6 +177,10 @@ impl ApiError {
             detail,
             errors: match self {
                 ApiError::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+            blocked_until: match self {
+                ApiError::TooManyRequests { blocked_until, .. } => *blocked_until,
                 _ => None,
             },
         }
@@ -172,6 +207,10 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Gone(_) => StatusCode::GONE,
+            ApiError::IdentityMismatch => StatusCode::BAD_REQUEST,
+            ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -187,6 +226,9 @@ impl ResponseError for ApiError {
             if let Ok(value) = HeaderValue::from_str(challenge) {
                 response.insert_header((header::WWW_AUTHENTICATE, value));
             }
+        }
+        if let ApiError::TooManyRequests { retry_after, .. } = self {
+            response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         response.json(self.problem())
     }

@@ -19,6 +19,7 @@ use crate::auth::Scope;
     tags(
         (name = "auth", description = "Tokens"),
         (name = "employer", description = "The calling client's own employer"),
+        (name = "employees", description = "The employer's employees: single, upsert by external id, and bulk sync"),
         (name = "operations", description = "Health and readiness"),
     )
 )]

@@ -12,10 +12,12 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::TokenKeys;
+use crate::auth::rate_limit::SensitiveRateLimit;
+use crate::auth::{Passwords, TokenKeys};
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::extractors;
+use crate::events::worker::OutboxWorker;
 use crate::{accounts, employers, operations, web as web_layer};
 
 /// Everything a handler may need, shared by all workers. No globals.
@@ -23,6 +25,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub tokens: TokenKeys,
+    pub passwords: Passwords,
+    pub rate_limit: SensitiveRateLimit,
 }
 
 /// The API routes, registered once for both the server and the OpenAPI document.
@@ -57,6 +61,8 @@ pub fn api_app() -> (
 pub struct Application {
     port: u16,
     server: Server,
+    /// Delivers the outbox; ends when the application (after the server) is dropped.
+    _outbox_worker: OutboxWorker,
 }
 
 impl Application {
@@ -95,10 +101,18 @@ impl Application {
         )?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
+        let outbox_worker = OutboxWorker::start(db.clone(), settings.clone())?;
+        let passwords = tokio::task::spawn_blocking({
+            let concurrency = settings.accounts.password_hash_concurrency;
+            move || Passwords::new(concurrency)
+        })
+        .await??;
         let state = web::Data::new(AppState {
+            rate_limit: SensitiveRateLimit::per_minute(settings.rate_limit_per_minute),
             settings: settings.clone(),
             db,
             tokens,
+            passwords,
         });
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new("verzuim")
             .endpoint("/metrics")
@@ -139,7 +153,11 @@ impl Application {
         .listen(listener)?
         .shutdown_timeout(20)
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            _outbox_worker: outbox_worker,
+        })
     }
 
     pub fn port(&self) -> u16 {

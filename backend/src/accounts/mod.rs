@@ -1,6 +1,29 @@
 //! Employee accounts: invitations, activation, login with lockout, sessions, password reset,
 //! the employee's own profile, and the public service status.
 
+pub mod invitations;
+pub mod lockout;
+pub mod models;
+pub mod password_policy;
+pub mod password_reset;
+pub mod profile;
+pub mod service_status;
+pub mod sessions;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub fn routes(_cfg: &mut ServiceConfig) {}
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(invitations::send_invitation)
+        .service(invitations::verify_identity)
+        .service(invitations::activate)
+        .service(sessions::login)
+        .service(sessions::refresh)
+        .service(sessions::logout)
+        .service(sessions::logout_all)
+        .service(password_reset::request_reset)
+        .service(password_reset::complete_reset)
+        .service(profile::get_me)
+        .service(profile::patch_me)
+        .service(profile::change_password)
+        .service(service_status::get_status);
+}

@@ -1,10 +1,16 @@
 //! Who is calling: token signing and checking, and the extractors handlers take as arguments.
 
+pub mod employee;
 pub mod employer_client;
+pub mod passwords;
+pub mod rate_limit;
 pub mod scopes;
 pub mod tokens;
 
+pub use employee::AuthenticatedEmployee;
 pub use employer_client::EmployerClient;
+pub use passwords::Passwords;
+pub use rate_limit::RateLimited;
 pub use scopes::{Scope, ScopeSet};
 pub use tokens::TokenKeys;
 

@@ -29,6 +29,21 @@ pub struct ClientClaims {
     pub exp: i64,
 }
 
+/// Claims of an employee's access token.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EmployeeClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The employee id.
+    pub sub: String,
+    pub emp: String,
+    /// The session (refresh-token family): logging out ends its access tokens at once.
+    pub sid: String,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
@@ -104,6 +119,43 @@ impl TokenKeys {
             token,
             &self.decoding,
             &self.validation(EMPLOYER_API_AUDIENCE),
+        )
+        .map(|data| data.claims)
+    }
+
+    pub fn issue_employee_token(
+        &self,
+        employee_id: &str,
+        employer_id: &str,
+        session_id: &str,
+        lifetime: Duration,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = EmployeeClaims {
+            iss: self.issuer.clone(),
+            aud: EMPLOYEE_AUDIENCE.into(),
+            sub: employee_id.into(),
+            emp: employer_id.into(),
+            sid: session_id.into(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            iat: now,
+            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    pub fn verify_employee_token(
+        &self,
+        token: &str,
+    ) -> Result<EmployeeClaims, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode::<EmployeeClaims>(
+            token,
+            &self.decoding,
+            &self.validation(EMPLOYEE_AUDIENCE),
         )
         .map(|data| data.claims)
     }

@@ -105,4 +105,28 @@ diesel::joinable!(employees -> employers (employer_id));
 diesel::joinable!(invitations -> employees (employee_id));
 diesel::joinable!(password_resets -> employees (employee_id));
 diesel::joinable!(refresh_tokens -> employees (employee_id));
-diesel::allow_tables_to_appear_in_same_query!(employers, employees, invitations, password_resets, refresh_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    employers,
+    employees,
+    invitations,
+    password_resets,
+    refresh_tokens
+);
+
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        delivery_id -> Text,
+        channel -> Text,
+        kind -> Text,
+        payload -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        locked_by -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::models::ApiClient;
-use crate::auth::{constant_time_eq, secret_digest, ScopeSet};
+use crate::auth::{constant_time_eq, secret_digest, RateLimited, ScopeSet};
 use crate::db::schema::api_clients;
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -98,6 +98,7 @@ impl TokenError {
 )]
 #[post("/oauth/token")]
 pub async fn issue_token(
+    _rate_limited: RateLimited,
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,

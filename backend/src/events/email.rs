@@ -1,10 +1,17 @@
-//! Placeholder interface; the mail helper replaces the body (the signature is the contract).
+//! E-mails as data: what the rest of the app enqueues ([`enqueue_email`]), and how the worker
+//! turns a queued message into a multipart text + HTML e-mail from the templates in
+//! `backend/templates/email/` (embedded in the binary, so it runs from any directory).
+//!
+//! No e-mail ever says anything medical: the templates only invite, and reset passwords.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use lettre::message::{header, Mailbox, MultiPart, SinglePart};
+use minijinja::{context, AutoEscape, Environment};
 
 use crate::db::DbConnection;
 use crate::domain::Language;
 use crate::error::ApiError;
+use crate::events::outbox;
 
 /// An e-mail to send, as data: the worker renders it from templates in `language` when it
 /// delivers it.
@@ -28,8 +35,341 @@ pub enum EmailMessage {
     },
 }
 
+impl EmailMessage {
+    /// The template name, also the outbox row's `kind`.
+    pub fn template(&self) -> &'static str {
+        match self {
+            EmailMessage::Invitation { .. } => "invitation",
+            EmailMessage::PasswordReset { .. } => "password_reset",
+        }
+    }
+
+    pub fn to(&self) -> &str {
+        match self {
+            EmailMessage::Invitation { to, .. } | EmailMessage::PasswordReset { to, .. } => to,
+        }
+    }
+
+    pub fn language(&self) -> Language {
+        match self {
+            EmailMessage::Invitation { language, .. }
+            | EmailMessage::PasswordReset { language, .. } => *language,
+        }
+    }
+
+    fn link(&self) -> &str {
+        match self {
+            EmailMessage::Invitation { activation_url, .. } => activation_url,
+            EmailMessage::PasswordReset { reset_url, .. } => reset_url,
+        }
+    }
+
+    pub fn subject(&self) -> &'static str {
+        match (self, self.language()) {
+            (EmailMessage::Invitation { .. }, Language::Nl) => "Activeer je account bij Verzuim",
+            (EmailMessage::Invitation { .. }, Language::En) => "Activate your Verzuim account",
+            (EmailMessage::PasswordReset { .. }, Language::Nl) => "Nieuw wachtwoord instellen",
+            (EmailMessage::PasswordReset { .. }, Language::En) => "Set a new password",
+        }
+    }
+
+    /// What the outbox keeps once the message is delivered (or given up): the links carry
+    /// one-time tokens that must otherwise exist only as hashes, so everything but the template
+    /// name and the recipient is dropped.
+    pub fn redacted_payload(template: &str, to: &str) -> String {
+        serde_json::json!({ "template": template, "to": to, "redacted": true }).to_string()
+    }
+}
+
 /// Writes the message to the outbox on `conn`; call it inside the transaction of the change
 /// that causes the e-mail, so both commit or neither does.
-pub fn enqueue_email(_conn: &mut DbConnection, _message: &EmailMessage) -> Result<(), ApiError> {
-    Err(ApiError::internal(anyhow::anyhow!("mail outbox not built yet")))
+///
+/// The message is checked here (recipient address, absolute http(s) link) so that a bad one
+/// fails the caller's transaction instead of sitting in the outbox.
+pub fn enqueue_email(conn: &mut DbConnection, message: &EmailMessage) -> Result<(), ApiError> {
+    message
+        .to()
+        .parse::<lettre::Address>()
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("e-mail recipient is invalid: {e}")))?;
+    let link = url::Url::parse(message.link())
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("e-mail link is not absolute: {e}")))?;
+    if !matches!(link.scheme(), "http" | "https") {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "e-mail link must be http(s)"
+        )));
+    }
+    let payload = serde_json::to_string(message)
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot serialise e-mail: {e}")))?;
+    outbox::enqueue(conn, outbox::EMAIL, message.template(), &payload)?;
+    Ok(())
+}
+
+/// The embedded templates, compiled once when the worker starts.
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "email/layout.html",
+        include_str!("../../templates/email/layout.html"),
+    ),
+    (
+        "email/invitation.nl.txt",
+        include_str!("../../templates/email/invitation.nl.txt"),
+    ),
+    (
+        "email/invitation.nl.html",
+        include_str!("../../templates/email/invitation.nl.html"),
+    ),
+    (
+        "email/invitation.en.txt",
+        include_str!("../../templates/email/invitation.en.txt"),
+    ),
+    (
+        "email/invitation.en.html",
+        include_str!("../../templates/email/invitation.en.html"),
+    ),
+    (
+        "email/password_reset.nl.txt",
+        include_str!("../../templates/email/password_reset.nl.txt"),
+    ),
+    (
+        "email/password_reset.nl.html",
+        include_str!("../../templates/email/password_reset.nl.html"),
+    ),
+    (
+        "email/password_reset.en.txt",
+        include_str!("../../templates/email/password_reset.en.txt"),
+    ),
+    (
+        "email/password_reset.en.html",
+        include_str!("../../templates/email/password_reset.en.html"),
+    ),
+];
+
+/// A message rendered in its recipient's language.
+#[derive(Debug, Clone)]
+pub struct RenderedEmail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Templates {
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut env = Environment::new();
+        // `.html` templates are HTML-escaped, `.txt` ones are not (minijinja's default by name).
+        // The HTML escaping is the minimal one, so links stay readable (`/` is not escaped).
+        env.set_formatter(
+            |out, state, value| match (state.auto_escape(), value.as_str()) {
+                (AutoEscape::Html, Some(text)) if !value.is_safe() => {
+                    out.write_str(&escape_html(text))?;
+                    Ok(())
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            },
+        );
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        Ok(Templates { env })
+    }
+
+    pub fn render(&self, message: &EmailMessage) -> Result<RenderedEmail, minijinja::Error> {
+        let language = message.language();
+        let subject = message.subject();
+        let values = match message {
+            EmailMessage::Invitation {
+                first_name,
+                employer_name,
+                activation_url,
+                expires_on,
+                ..
+            } => context! {
+                first_name,
+                employer_name,
+                activation_url,
+                expires_on => long_date(*expires_on, language),
+            },
+            EmailMessage::PasswordReset {
+                first_name,
+                reset_url,
+                valid_minutes,
+                ..
+            } => context! { first_name, reset_url, valid_minutes },
+        };
+        let values = context! { lang => language.as_str(), subject, ..values };
+        let name = format!("email/{}.{}", message.template(), language.as_str());
+        let text = self
+            .env
+            .get_template(&format!("{name}.txt"))?
+            .render(&values)?;
+        let html = self
+            .env
+            .get_template(&format!("{name}.html"))?
+            .render(&values)?;
+        Ok(RenderedEmail {
+            to: message.to().to_string(),
+            subject: subject.to_string(),
+            text,
+            html,
+        })
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// `9 december 2026` / `9 December 2026`.
+fn long_date(date: NaiveDate, language: Language) -> String {
+    const NL: [&str; 12] = [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let months = match language {
+        Language::Nl => NL,
+        Language::En => EN,
+    };
+    let month = months[date.month0() as usize % 12];
+    format!("{} {month} {}", date.day(), date.year())
+}
+
+/// A multipart/alternative e-mail (text first, HTML preferred) with a Message-ID that stays the
+/// same on every retry of the same delivery, so a receiver can tell a repeat from a new message.
+pub fn build_message(
+    rendered: RenderedEmail,
+    from: &str,
+    delivery_id: &str,
+) -> Result<lettre::Message, anyhow::Error> {
+    let from: Mailbox = from
+        .parse()
+        .map_err(|e| anyhow::anyhow!("VERZUIM_MAIL_FROM is not a mailbox: {e}"))?;
+    let to: Mailbox = rendered
+        .to
+        .parse()
+        .map_err(|e| anyhow::anyhow!("recipient is not a mailbox: {e}"))?;
+    let domain = from.email.domain().to_string();
+    lettre::Message::builder()
+        .from(from)
+        .to(to)
+        .subject(rendered.subject)
+        .message_id(Some(format!("<{delivery_id}@{domain}>")))
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(header::ContentType::TEXT_PLAIN)
+                        .body(rendered.text),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(header::ContentType::TEXT_HTML)
+                        .body(rendered.html),
+                ),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot build e-mail: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invitation(language: Language) -> EmailMessage {
+        EmailMessage::Invitation {
+            to: "jan@example.test".into(),
+            language,
+            first_name: "Jan <b>".into(),
+            employer_name: "Bakkerij & Zn".into(),
+            activation_url: "https://verzuim.test/activate/tok?a=1&b=2".into(),
+            expires_on: NaiveDate::from_ymd_opt(2026, 12, 9).unwrap(),
+        }
+    }
+
+    #[test]
+    fn every_message_renders_in_both_languages() {
+        let templates = Templates::new().unwrap();
+        for language in [Language::Nl, Language::En] {
+            let reset = EmailMessage::PasswordReset {
+                to: "jan@example.test".into(),
+                language,
+                first_name: "Jan".into(),
+                reset_url: "https://verzuim.test/reset/tok".into(),
+                valid_minutes: 60,
+            };
+            for message in [invitation(language), reset] {
+                let rendered = templates.render(&message).unwrap();
+                assert!(rendered.text.contains("https://verzuim.test/"));
+                assert!(rendered.html.contains("<a href=\"https://verzuim.test/"));
+                assert!(rendered
+                    .html
+                    .contains(&format!("lang=\"{}\"", language.as_str())));
+                build_message(rendered, "Verzuim <no-reply@verzuim.test>", "abc").unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn html_is_escaped_and_text_is_not() {
+        let rendered = Templates::new()
+            .unwrap()
+            .render(&invitation(Language::Nl))
+            .unwrap();
+        assert!(rendered.html.contains("Jan &lt;b&gt;"));
+        assert!(rendered.html.contains("Bakkerij &amp; Zn"));
+        assert!(rendered
+            .html
+            .contains("href=\"https://verzuim.test/activate/tok?a=1&amp;b=2\""));
+        assert!(rendered.text.contains("Bakkerij & Zn"));
+        assert!(rendered.text.contains("tot en met 9 december 2026"));
+        assert_eq!(rendered.subject, "Activeer je account bij Verzuim");
+    }
+
+    #[test]
+    fn redacted_payload_keeps_only_template_and_recipient() {
+        let redacted: serde_json::Value =
+            serde_json::from_str(&EmailMessage::redacted_payload("invitation", "a@b.test"))
+                .unwrap();
+        assert_eq!(
+            redacted,
+            serde_json::json!({"template": "invitation", "to": "a@b.test", "redacted": true})
+        );
+    }
 }

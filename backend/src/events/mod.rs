@@ -2,3 +2,6 @@
 //! transaction as the change that causes it, and delivered by a background worker.
 
 pub mod email;
+pub mod mailer;
+pub mod outbox;
+pub mod worker;

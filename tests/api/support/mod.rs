@@ -10,6 +10,8 @@ use verzuim::cli::{run_admin, Cli, CliError};
 use verzuim::config::{DatabaseKind, Settings};
 use verzuim::startup::Application;
 
+pub mod smtp;
+
 /// The JWT secret every test app signs with, so tests can forge tokens on purpose.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
@@ -76,6 +78,8 @@ impl TestApp {
                 data_dir.path().join("no-frontend").display().to_string(),
             ),
             ("VERZUIM_DB_POOL_SIZE".into(), "4".into()),
+            // Every test shares 127.0.0.1; the rate-limit test turns it back on.
+            ("VERZUIM_RATE_LIMIT_PER_MINUTE".into(), "0".into()),
         ]);
         let postgres_database = match backend {
             Backend::Sqlite => None,
@@ -239,6 +243,46 @@ impl TestApp {
             credentials,
             token,
         }
+    }
+}
+
+/// Outbox settings that make the mail worker poll and retry within milliseconds.
+pub fn quick_outbox(env: &mut HashMap<String, String>) {
+    for (name, value) in [
+        ("VERZUIM_OUTBOX_POLL_MS", "25"),
+        ("VERZUIM_OUTBOX_RETRY_FIRST_MS", "50"),
+        ("VERZUIM_OUTBOX_RETRY_MAX_MS", "200"),
+        ("VERZUIM_SMTP_TIMEOUT_SECONDS", "5"),
+    ] {
+        env.insert(name.into(), value.into());
+    }
+}
+
+impl TestApp {
+    /// An app that sends its e-mail to `smtp` and polls and retries its outbox quickly.
+    pub async fn spawn_with_smtp(backend: Backend, smtp: &smtp::SmtpCapture) -> TestApp {
+        let url = smtp.url();
+        Self::spawn_with(backend, |env| {
+            env.insert("SMTP_URL".into(), url);
+            quick_outbox(env);
+        })
+        .await
+    }
+
+    /// A second instance on `other`'s database — its own data dir, port and outbox worker, as
+    /// several instances behind a load balancer. The database stays `other`'s to drop.
+    pub async fn spawn_sharing_database(
+        other: &TestApp,
+        adjust: impl FnOnce(&mut HashMap<String, String>),
+    ) -> TestApp {
+        use secrecy::ExposeSecret;
+        let url = other.settings.database.url.expose_secret().to_string();
+        // `Backend::Sqlite` only means "create no PostgreSQL database"; DATABASE_URL decides.
+        Self::spawn_with(Backend::Sqlite, |env| {
+            env.insert("DATABASE_URL".into(), url);
+            adjust(env);
+        })
+        .await
     }
 }
 

@@ -1,0 +1,315 @@
+//! Invitation (employer API) and activation (employee, SPEC §2.1–2.3).
+
+use actix_web::{post, web, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::models::{Account, Invitation};
+use super::password_policy;
+use crate::auth::scopes::EmployeesWrite;
+use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
+use crate::db::schema::{employees, employers, invitations};
+use crate::db::{now, DbConnection};
+use crate::domain::{EmailAddress, Language};
+use crate::error::{ApiError, Problem};
+use crate::events::email::{enqueue_email, EmailMessage};
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationSent {
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// (Re)send the invitation e-mail; a new invitation voids the previous one.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:write"])),
+    params(("id" = String, Path, description = "Employee id")),
+    responses(
+        (status = 202, description = "Invitation e-mail queued", body = InvitationSent),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account is already active", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees/{id}/invitation")]
+pub async fn send_invitation(
+    client: EmployerClient<EmployeesWrite>,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = path.into_inner();
+    let ttl = chrono::TimeDelta::from_std(state.settings.accounts.invitation_ttl)
+        .map_err(|e| ApiError::internal(e.into()))?;
+    let public_url = state.settings.public_url.clone();
+    let expires_at = state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let (account, employer_name) = employees::table
+                    .inner_join(employers::table)
+                    .filter(employees::id.eq(&employee_id))
+                    .filter(employees::employer_id.eq(&client.employer_id))
+                    .filter(employees::deleted_at.is_null())
+                    .select((Account::as_select(), employers::name))
+                    .first::<(Account, String)>(conn)?;
+                if account.activated_at.is_some() {
+                    return Err(ApiError::Conflict(
+                        "The employee has already activated their account.".into(),
+                    ));
+                }
+                let created_at = now();
+                void_open_invitations(conn, &account.id, created_at)?;
+                let token = random_token("");
+                let expires_at = created_at + ttl;
+                diesel::insert_into(invitations::table)
+                    .values((
+                        invitations::id.eq(uuid::Uuid::new_v4().to_string()),
+                        invitations::employee_id.eq(&account.id),
+                        invitations::token_hash.eq(secret_digest(&token)),
+                        invitations::expires_at.eq(expires_at),
+                        invitations::failed_checks.eq(0),
+                        invitations::created_at.eq(created_at),
+                    ))
+                    .execute(conn)?;
+                enqueue_email(
+                    conn,
+                    &EmailMessage::Invitation {
+                        to: account.email.clone(),
+                        language: Language::parse(&account.language).unwrap_or_default(),
+                        first_name: account.first_name.clone(),
+                        employer_name,
+                        activation_url: link(&public_url, "activate", &token),
+                        expires_on: expires_at.date(),
+                    },
+                )?;
+                Ok(expires_at)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Accepted().json(InvitationSent {
+        expires_at: expires_at.and_utc(),
+    }))
+}
+
+pub fn link(public_url: &url::Url, page: &str, token: &str) -> String {
+    format!(
+        "{}/{page}/{token}",
+        public_url.as_str().trim_end_matches('/')
+    )
+}
+
+/// Voids every invitation of the employee that is still open.
+fn void_open_invitations(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<usize, ApiError> {
+    Ok(diesel::update(
+        invitations::table
+            .filter(invitations::employee_id.eq(employee_id))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::voided_at.is_null()),
+    )
+    .set(invitations::voided_at.eq(Some(at)))
+    .execute(conn)?)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityCheck {
+    pub email: String,
+    #[schema(value_type = String, format = Date)]
+    pub date_of_birth: NaiveDate,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Activation {
+    pub email: String,
+    #[schema(value_type = String, format = Date)]
+    pub date_of_birth: NaiveDate,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActivationStatus {
+    /// `ok` after a successful check; `active` after activation.
+    pub status: &'static str,
+}
+
+enum IdentityOutcome {
+    Matches(Box<(Invitation, Account)>),
+    Mismatch,
+}
+
+/// Checks the answers against the invitation's employee, counting a wrong answer (and voiding
+/// the invitation at the limit) in the database, committed even though the caller then fails.
+fn check_identity(
+    conn: &mut DbConnection,
+    token: &str,
+    email: &str,
+    date_of_birth: NaiveDate,
+    max_failures: i32,
+) -> Result<IdentityOutcome, ApiError> {
+    conn.transaction(|conn| {
+        let found = invitations::table
+            .inner_join(employees::table)
+            .filter(invitations::token_hash.eq(secret_digest(token)))
+            .filter(employees::deleted_at.is_null())
+            .select((Invitation::as_select(), Account::as_select()))
+            .first::<(Invitation, Account)>(conn)
+            .optional()?;
+        let Some((invitation, account)) = found else {
+            return Err(ApiError::NotFound);
+        };
+        if invitation.used_at.is_some() || account.activated_at.is_some() {
+            return Err(ApiError::NotFound);
+        }
+        if invitation.voided_at.is_some() {
+            return Err(ApiError::Gone(
+                "This invitation is no longer valid. Ask your employer to send a new one.".into(),
+            ));
+        }
+        if invitation.expires_at <= now() {
+            return Err(ApiError::Gone(
+                "This invitation has expired. Ask your employer to send a new one.".into(),
+            ));
+        }
+        let email_matches =
+            EmailAddress::parse(email).is_ok_and(|e| e.normalised() == account.email_normalised);
+        if email_matches && date_of_birth == account.date_of_birth {
+            return Ok(IdentityOutcome::Matches(Box::new((invitation, account))));
+        }
+        let failed = invitation.failed_checks + 1;
+        diesel::update(invitations::table.find(&invitation.id))
+            .set((
+                invitations::failed_checks.eq(failed),
+                invitations::voided_at.eq((failed >= max_failures).then(now)),
+            ))
+            .execute(conn)?;
+        Ok(IdentityOutcome::Mismatch)
+    })
+}
+
+/// Step 1 of activation: do the e-mail address and date of birth match the invitation?
+#[utoipa::path(
+    tag = "activation",
+    params(("token" = String, Path, description = "The token from the invitation link")),
+    request_body = IdentityCheck,
+    responses(
+        (status = 200, description = "The details match; go on to choose a password", body = ActivationStatus),
+        (status = 400, description = "The details do not match (never says which), or invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Expired invitation, or voided after 5 wrong answers", body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activation/{token}/verify")]
+pub async fn verify_identity(
+    _rate_limited: RateLimited,
+    path: web::Path<String>,
+    body: web::Json<IdentityCheck>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ActivationStatus>, ApiError> {
+    let token = path.into_inner();
+    let IdentityCheck {
+        email,
+        date_of_birth,
+    } = body.into_inner();
+    let max = state.settings.accounts.activation_max_failures;
+    let outcome = state
+        .db
+        .run(move |conn| check_identity(conn, &token, &email, date_of_birth, max))
+        .await?;
+    match outcome {
+        IdentityOutcome::Matches(_) => Ok(web::Json(ActivationStatus { status: "ok" })),
+        IdentityOutcome::Mismatch => Err(ApiError::IdentityMismatch),
+    }
+}
+
+/// Step 2 of activation: the same details plus the chosen password; activates the account.
+#[utoipa::path(
+    tag = "activation",
+    params(("token" = String, Path, description = "The token from the invitation link")),
+    request_body = Activation,
+    responses(
+        (status = 201, description = "The account is active; log in next", body = ActivationStatus),
+        (status = 400, description = "Details do not match, or the password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 410, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/activation/{token}")]
+pub async fn activate(
+    _rate_limited: RateLimited,
+    path: web::Path<String>,
+    body: web::Json<Activation>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let token = path.into_inner();
+    let Activation {
+        email,
+        date_of_birth,
+        password,
+    } = body.into_inner();
+    let max = state.settings.accounts.activation_max_failures;
+    let outcome = state
+        .db
+        .run(move |conn| check_identity(conn, &token, &email, date_of_birth, max))
+        .await?;
+    let IdentityOutcome::Matches(matched) = outcome else {
+        return Err(ApiError::IdentityMismatch);
+    };
+    let (invitation, account) = *matched;
+    let account_email = EmailAddress::parse(&account.email).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!(
+            "stored e-mail of {} is invalid: {e}",
+            account.id
+        ))
+    })?;
+    password_policy::check(
+        "password",
+        password.expose_secret(),
+        &account_email,
+        &state.settings.accounts,
+    )
+    .map_err(|e| ApiError::Validation(vec![e]))?;
+    let password_hash = state.passwords.hash(password).await?;
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let activated_at = now();
+                let used = diesel::update(
+                    invitations::table
+                        .find(&invitation.id)
+                        .filter(invitations::used_at.is_null())
+                        .filter(invitations::voided_at.is_null()),
+                )
+                .set(invitations::used_at.eq(Some(activated_at)))
+                .execute(conn)?;
+                if used != 1 {
+                    // Used or voided by a concurrent request since the check.
+                    return Err(ApiError::NotFound);
+                }
+                diesel::update(employees::table.find(&account.id))
+                    .set((
+                        employees::password_hash.eq(Some(password_hash)),
+                        employees::activated_at.eq(Some(activated_at)),
+                        employees::updated_at.eq(activated_at),
+                    ))
+                    .execute(conn)?;
+                void_open_invitations(conn, &account.id, activated_at)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ActivationStatus { status: "active" }))
+}

@@ -1,0 +1,33 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::schema::{employees, invitations};
+
+/// The account side of an employee row: what login, activation and the profile need.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = employees)]
+pub struct Account {
+    pub id: String,
+    pub employer_id: String,
+    pub external_id: Option<String>,
+    pub email: String,
+    pub email_normalised: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub date_of_birth: NaiveDate,
+    pub language: String,
+    pub notify_new_documents: bool,
+    pub password_hash: Option<String>,
+    pub activated_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = invitations)]
+pub struct Invitation {
+    pub id: String,
+    pub employee_id: String,
+    pub expires_at: NaiveDateTime,
+    pub failed_checks: i32,
+    pub used_at: Option<NaiveDateTime>,
+    pub voided_at: Option<NaiveDateTime>,
+}

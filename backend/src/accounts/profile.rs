@@ -1,0 +1,204 @@
+//! The employee's own profile (SPEC §2.10): the data the employer holds, read-only; language
+//! and notification preference; change password.
+
+use actix_web::{get, patch, put, web, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::models::Account;
+use super::{password_policy, sessions};
+use crate::auth::AuthenticatedEmployee;
+use crate::db::schema::{employees, employers};
+use crate::db::{now, DbConnection};
+use crate::domain::{EmailAddress, Language};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    #[schema(value_type = String, format = Date)]
+    pub date_of_birth: NaiveDate,
+    pub language: Language,
+    pub notify_new_documents: bool,
+    pub external_id: Option<String>,
+    pub employer_name: String,
+    /// Always `active` for a logged-in employee.
+    pub account_status: &'static str,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    pub language: Option<Language>,
+    pub notify_new_documents: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(value_type = String, format = Password)]
+    pub current_password: SecretString,
+    #[schema(value_type = String, format = Password)]
+    pub new_password: SecretString,
+}
+
+fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
+    let (account, employer_name) = employees::table
+        .inner_join(employers::table)
+        .filter(employees::id.eq(employee_id))
+        .filter(employees::deleted_at.is_null())
+        .select((Account::as_select(), employers::name))
+        .first::<(Account, String)>(conn)?;
+    Ok(Me {
+        language: Language::parse(&account.language).unwrap_or_default(),
+        id: account.id,
+        email: account.email,
+        first_name: account.first_name,
+        last_name: account.last_name,
+        date_of_birth: account.date_of_birth,
+        notify_new_documents: account.notify_new_documents,
+        external_id: account.external_id,
+        employer_name,
+        account_status: "active",
+    })
+}
+
+/// The logged-in employee's profile.
+#[utoipa::path(
+    tag = "profile",
+    security(("employee_bearer" = [])),
+    responses(
+        (status = 200, body = Me),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(
+    employee: AuthenticatedEmployee,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Me>, ApiError> {
+    let me = state
+        .db
+        .run(move |conn| load_me(conn, &employee.employee_id))
+        .await?;
+    Ok(web::Json(me))
+}
+
+/// Change language or the e-mail notification preference.
+#[utoipa::path(
+    tag = "profile",
+    security(("employee_bearer" = [])),
+    request_body = MePatch,
+    responses(
+        (status = 200, body = Me),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/me")]
+pub async fn patch_me(
+    employee: AuthenticatedEmployee,
+    body: web::Json<MePatch>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Me>, ApiError> {
+    let patch = body.into_inner();
+    let me = state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                if let Some(language) = patch.language {
+                    diesel::update(employees::table.find(&employee.employee_id))
+                        .set(employees::language.eq(language.as_str()))
+                        .execute(conn)?;
+                }
+                if let Some(notify) = patch.notify_new_documents {
+                    diesel::update(employees::table.find(&employee.employee_id))
+                        .set(employees::notify_new_documents.eq(notify))
+                        .execute(conn)?;
+                }
+                load_me(conn, &employee.employee_id)
+            })
+        })
+        .await?;
+    Ok(web::Json(me))
+}
+
+/// Change the password (asks for the current one); ends every other session.
+#[utoipa::path(
+    tag = "profile",
+    security(("employee_bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 400, description = "Wrong current password (errors[].field = current_password) or a new password that breaks the policy (new_password)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    employee: AuthenticatedEmployee,
+    body: web::Json<PasswordChange>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.into_inner();
+    let employee_id = employee.employee_id.clone();
+    let account = state
+        .db
+        .run(move |conn| {
+            Ok(employees::table
+                .find(&employee_id)
+                .select(Account::as_select())
+                .first::<Account>(conn)?)
+        })
+        .await?;
+    if !state
+        .passwords
+        .verify(current_password, account.password_hash.clone())
+        .await?
+    {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "current_password",
+            "is not your current password",
+        )]));
+    }
+    let email = EmailAddress::parse(&account.email).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!(
+            "stored e-mail of {} is invalid: {e}",
+            account.id
+        ))
+    })?;
+    password_policy::check(
+        "new_password",
+        new_password.expose_secret(),
+        &email,
+        &state.settings.accounts,
+    )
+    .map_err(|e| ApiError::Validation(vec![e]))?;
+    let password_hash = state.passwords.hash(new_password).await?;
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                diesel::update(employees::table.find(&employee.employee_id))
+                    .set((
+                        employees::password_hash.eq(Some(password_hash)),
+                        employees::updated_at.eq(now()),
+                    ))
+                    .execute(conn)?;
+                sessions::revoke_sessions(conn, &employee.employee_id, Some(&employee.session_id))
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,71 @@
+//! The extractor for employee calls: a valid access token of a session that is still open,
+//! for an employee who is active and not deleted.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{web, FromRequest, HttpRequest};
+use diesel::prelude::*;
+
+use super::employer_client::bearer_token;
+use crate::db::schema::{employees, refresh_tokens};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+pub struct AuthenticatedEmployee {
+    pub employee_id: String,
+    pub employer_id: String,
+    pub session_id: String,
+}
+
+impl FromRequest for AuthenticatedEmployee {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
+            let token = token.ok_or_else(ApiError::missing_bearer)?;
+            let claims = state.tokens.verify_employee_token(&token).map_err(|e| {
+                ApiError::bearer_challenge(format!("The access token is not valid: {e}."))
+            })?;
+            let (employee_id, employer_id, session_id) =
+                (claims.sub.clone(), claims.emp.clone(), claims.sid.clone());
+            let valid = state
+                .db
+                .run(move |conn| {
+                    let employee_active = employees::table
+                        .filter(employees::id.eq(&employee_id))
+                        .filter(employees::employer_id.eq(&employer_id))
+                        .filter(employees::deleted_at.is_null())
+                        .filter(employees::activated_at.is_not_null())
+                        .count()
+                        .get_result::<i64>(conn)?
+                        == 1;
+                    let session_open = employee_active
+                        && refresh_tokens::table
+                            .filter(refresh_tokens::family_id.eq(&session_id))
+                            .filter(refresh_tokens::employee_id.eq(&employee_id))
+                            .filter(refresh_tokens::revoked_at.is_null())
+                            .count()
+                            .get_result::<i64>(conn)?
+                            > 0;
+                    Ok(session_open)
+                })
+                .await?;
+            if !valid {
+                return Err(ApiError::bearer_challenge(
+                    "The session has ended; log in again.",
+                ));
+            }
+            Ok(AuthenticatedEmployee {
+                employee_id: claims.sub,
+                employer_id: claims.emp,
+                session_id: claims.sid,
+            })
+        })
+    }
+}

@@ -1,0 +1,445 @@
+//! Database work on employees, always scoped to one employer. Other modules (invitations,
+//! absences, documents) reuse these rather than querying `employees` themselves.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use chrono::NaiveDateTime;
+use diesel::dsl::{exists, not, sql};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Timestamp};
+
+use super::models::{
+    AccountState, AccountStatus, Employee, EmployeeChanges, EmployeeResponse, NewEmployee,
+};
+use super::validation::ValidEmployee;
+use crate::db::schema::{
+    employees, employers, invitations, login_attempts, password_resets, refresh_tokens,
+};
+use crate::db::{DbConnection, MultiBackend};
+use crate::error::ApiError;
+
+/// Bind parameters per `IN (…)` list: far below SQLite's and PostgreSQL's limits.
+const IN_LIST_CHUNK: usize = 500;
+/// Rows per multi-row `INSERT`: 500 × 12 columns stays far below both databases' limits on
+/// bind parameters.
+const INSERT_CHUNK: usize = 500;
+
+/// The employer's employee with this id. Another employer's employee, a deleted one, an
+/// unknown id and a malformed one are all the same 404.
+pub fn find_employee(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    employee_id: &str,
+) -> Result<Employee, ApiError> {
+    employees::table
+        .filter(employees::id.eq(employee_id))
+        .filter(employees::employer_id.eq(employer_id))
+        .filter(employees::deleted_at.is_null())
+        .select(Employee::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::NotFound)
+}
+
+/// The employer's (not deleted) employee with this external id, if any.
+pub fn find_by_external_id(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    external_id: &str,
+) -> Result<Option<Employee>, ApiError> {
+    Ok(employees::table
+        .filter(employees::employer_id.eq(employer_id))
+        .filter(employees::external_id.eq(external_id))
+        .filter(employees::deleted_at.is_null())
+        .select(Employee::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The id of the employer's (not deleted) employee using this e-mail address (compared
+/// case-insensitively), other than `except`.
+pub fn email_taken_by(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    email_normalised: &str,
+    except: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let mut query = employees::table
+        .filter(employees::employer_id.eq(employer_id))
+        .filter(employees::email_normalised.eq(email_normalised))
+        .filter(employees::deleted_at.is_null())
+        .select(employees::id)
+        .into_boxed::<MultiBackend>();
+    if let Some(except) = except {
+        query = query.filter(employees::id.ne(except.to_string()));
+    }
+    Ok(query.first::<String>(conn).optional()?)
+}
+
+/// The id of the employer's (not deleted) employee with this external id, other than `except`.
+pub fn external_id_taken_by(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    external_id: &str,
+    except: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let mut query = employees::table
+        .filter(employees::employer_id.eq(employer_id))
+        .filter(employees::external_id.eq(external_id))
+        .filter(employees::deleted_at.is_null())
+        .select(employees::id)
+        .into_boxed::<MultiBackend>();
+    if let Some(except) = except {
+        query = query.filter(employees::id.ne(except.to_string()));
+    }
+    Ok(query.first::<String>(conn).optional()?)
+}
+
+pub fn email_conflict() -> ApiError {
+    ApiError::Conflict(
+        "Another employee of this employer already uses this e-mail address (compared without regard to case).".into(),
+    )
+}
+
+pub fn external_id_conflict() -> ApiError {
+    ApiError::Conflict("Another employee of this employer already has this external_id.".into())
+}
+
+/// Turns a unique violation from the partial unique indexes (a race the checks above could
+/// not see) into the same 409 the checks give; any other error passes through.
+pub fn conflict_from_unique_violation(error: diesel::result::Error) -> ApiError {
+    if crate::db::is_unique_violation(&error) {
+        // PostgreSQL names the index, SQLite the columns: both mention `external_id`.
+        let mentions_external_id = match &error {
+            diesel::result::Error::DatabaseError(_, info) => {
+                info.message().contains("external_id")
+                    || info
+                        .constraint_name()
+                        .is_some_and(|c| c.contains("external_id"))
+            }
+            _ => false,
+        };
+        if mentions_external_id {
+            external_id_conflict()
+        } else {
+            email_conflict()
+        }
+    } else {
+        error.into()
+    }
+}
+
+/// The row for a new employee of `employer_id`; `nl` when no language was given.
+pub fn new_employee(employer_id: &str, valid: &ValidEmployee, now: NaiveDateTime) -> NewEmployee {
+    NewEmployee {
+        id: uuid::Uuid::new_v4().to_string(),
+        employer_id: employer_id.to_string(),
+        external_id: valid.external_id.as_ref().map(|id| id.as_str().to_string()),
+        email: valid.email.as_str().to_string(),
+        email_normalised: valid.email.normalised(),
+        first_name: valid.first_name.as_str().to_string(),
+        last_name: valid.last_name.as_str().to_string(),
+        date_of_birth: valid.date_of_birth.date(),
+        language: valid.language.unwrap_or_default().as_str().to_string(),
+        notify_new_documents: true,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Inserts rows (one statement per chunk of 500), mapping a unique violation to 409.
+pub fn insert_employees(conn: &mut DbConnection, rows: &[NewEmployee]) -> Result<(), ApiError> {
+    // Multi-row inserts do not compile against the multi-backend connection: go to the
+    // concrete one (the statement is the same on both).
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let insert = diesel::insert_into(employees::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c),
+            DbConnection::Postgres(c) => insert.execute(c),
+        }
+        .map_err(conflict_from_unique_violation)?;
+    }
+    Ok(())
+}
+
+/// Applies `changes` (which must not be empty) to one employee, stamping `updated_at`.
+pub fn update_employee(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    mut changes: EmployeeChanges,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    changes.updated_at = Some(now);
+    diesel::update(employees::table.find(employee_id))
+        .set(&changes)
+        .execute(conn)
+        .map_err(conflict_from_unique_violation)?;
+    Ok(())
+}
+
+/// Serialises changes to one employer's employees: the first statement of every writing
+/// transaction here. It row-locks the employer on PostgreSQL and takes SQLite's write lock
+/// before anything is read, so the uniqueness checks that follow cannot race another request
+/// (the unique indexes remain the last line of defence) and SQLite never has to upgrade a
+/// read transaction, which could fail with `SQLITE_BUSY`.
+pub fn lock_employer(conn: &mut DbConnection, employer_id: &str) -> Result<(), ApiError> {
+    diesel::update(employers::table.find(employer_id))
+        .set(employers::updated_at.eq(employers::updated_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every way in for this employee at once: refresh tokens revoked, open invitations
+/// voided, unused password-reset links spent. Call inside the transaction that makes the
+/// change.
+pub fn revoke_access(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), ApiError> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::employee_id.eq(employee_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
+    diesel::update(
+        invitations::table
+            .filter(invitations::employee_id.eq(employee_id))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::voided_at.is_null()),
+    )
+    .set(invitations::voided_at.eq(now))
+    .execute(conn)?;
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::employee_id.eq(employee_id))
+            .filter(password_resets::used_at.is_null()),
+    )
+    .set(password_resets::used_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The account state of each given employee, keyed by id, in two queries however many
+/// employees there are: active when activated (blocked while a login block runs for its
+/// address), invited while an invitation is open, otherwise not invited.
+pub fn account_states(
+    conn: &mut DbConnection,
+    list: &[Employee],
+    now: NaiveDateTime,
+) -> Result<HashMap<String, AccountState>, ApiError> {
+    let mut open_invitations: HashMap<String, NaiveDateTime> = HashMap::new();
+    let pending: Vec<&str> = list
+        .iter()
+        .filter(|e| e.activated_at.is_none())
+        .map(|e| e.id.as_str())
+        .collect();
+    for chunk in pending.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<(String, NaiveDateTime)> = invitations::table
+            .filter(invitations::employee_id.eq_any(chunk))
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::voided_at.is_null())
+            .filter(invitations::expires_at.gt(now))
+            .select((invitations::employee_id, invitations::expires_at))
+            .load(conn)?;
+        for (employee_id, expires_at) in rows {
+            let latest = open_invitations.entry(employee_id).or_insert(expires_at);
+            *latest = (*latest).max(expires_at);
+        }
+    }
+
+    let activated: Vec<&str> = list
+        .iter()
+        .filter(|e| e.activated_at.is_some())
+        .map(|e| e.email_normalised.as_str())
+        .collect();
+    let mut blocked: Vec<String> = Vec::new();
+    for chunk in activated.chunks(IN_LIST_CHUNK) {
+        blocked.extend(
+            login_attempts::table
+                .filter(login_attempts::email_normalised.eq_any(chunk))
+                .filter(login_attempts::blocked_until.gt(now))
+                .select(login_attempts::email_normalised)
+                .load::<String>(conn)?,
+        );
+    }
+
+    Ok(list
+        .iter()
+        .map(|e| {
+            let invitation_expires_at = open_invitations.get(&e.id).copied();
+            let status = if e.activated_at.is_some() {
+                if blocked.contains(&e.email_normalised) {
+                    AccountStatus::Blocked
+                } else {
+                    AccountStatus::Active
+                }
+            } else if invitation_expires_at.is_some() {
+                AccountStatus::Invited
+            } else {
+                AccountStatus::NotInvited
+            };
+            (
+                e.id.clone(),
+                AccountState {
+                    status,
+                    invitation_expires_at,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The account state of one employee.
+pub fn account_state(
+    conn: &mut DbConnection,
+    employee: &Employee,
+    now: NaiveDateTime,
+) -> Result<AccountState, ApiError> {
+    account_states(conn, std::slice::from_ref(employee), now)?
+        .remove(&employee.id)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("account state missing")))
+}
+
+/// The employee as the employer API shows it, account state included.
+pub fn employee_response(
+    conn: &mut DbConnection,
+    employee: Employee,
+) -> Result<EmployeeResponse, ApiError> {
+    let state = account_state(conn, &employee, crate::db::now())?;
+    Ok(EmployeeResponse::new(employee, state))
+}
+
+/// An opaque position in the list: the last item's `(created_at, id)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: NaiveDateTime,
+    pub id: String,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}|{}",
+            self.created_at.and_utc().timestamp_micros(),
+            self.id
+        ))
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (micros, id) = text.split_once('|')?;
+        let created_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        Some(Cursor {
+            created_at: created_at.naive_utc(),
+            id: id.to_string(),
+        })
+    }
+}
+
+/// What a list request asks for, already validated.
+#[derive(Debug, Clone)]
+pub struct ListFilter {
+    pub status: Option<AccountStatus>,
+    pub email_normalised: Option<String>,
+    pub after: Option<Cursor>,
+    pub limit: i64,
+}
+
+/// One page of the employer's (not deleted) employees, oldest first, and the cursor of the
+/// next page. The account-status filter runs in SQL, so pages are full and none is skipped.
+pub fn list_employees(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    filter: &ListFilter,
+    now: NaiveDateTime,
+) -> Result<(Vec<Employee>, Option<Cursor>), ApiError> {
+    let mut query = employees::table
+        .filter(employees::employer_id.eq(employer_id.to_string()))
+        .filter(employees::deleted_at.is_null())
+        .select(Employee::as_select())
+        .order((employees::created_at.asc(), employees::id.asc()))
+        .limit(filter.limit + 1)
+        .into_boxed::<MultiBackend>();
+    if let Some(email) = &filter.email_normalised {
+        query = query.filter(employees::email_normalised.eq(email.clone()));
+    }
+    if let Some(after) = &filter.after {
+        query = query.filter(
+            employees::created_at
+                .gt(after.created_at)
+                .or(employees::created_at
+                    .eq(after.created_at)
+                    .and(employees::id.gt(after.id.clone()))),
+        );
+    }
+    if let Some(status) = filter.status {
+        let invitation_open = exists(
+            invitations::table
+                .filter(invitations::employee_id.eq(employees::id))
+                .filter(invitations::used_at.is_null())
+                .filter(invitations::voided_at.is_null())
+                .filter(invitations::expires_at.gt(now)),
+        );
+        // `login_attempts` is keyed by address, not joined to employees in the schema.
+        let blocked = || {
+            sql::<Bool>(
+                "EXISTS (SELECT 1 FROM login_attempts \
+                 WHERE login_attempts.email_normalised = employees.email_normalised \
+                 AND login_attempts.blocked_until > ",
+            )
+            .bind::<Timestamp, _>(now)
+            .sql(")")
+        };
+        query = match status {
+            AccountStatus::Active => query
+                .filter(employees::activated_at.is_not_null())
+                .filter(not(blocked())),
+            AccountStatus::Blocked => query
+                .filter(employees::activated_at.is_not_null())
+                .filter(blocked()),
+            AccountStatus::Invited => query
+                .filter(employees::activated_at.is_null())
+                .filter(invitation_open),
+            AccountStatus::NotInvited => query
+                .filter(employees::activated_at.is_null())
+                .filter(not(invitation_open)),
+        };
+    }
+    let mut rows = query.load::<Employee>(conn)?;
+    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|last| Cursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        })
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cursor;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let cursor = Cursor {
+            created_at: chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456)
+                .unwrap()
+                .naive_utc(),
+            id: "0b6f1c0e-3f7e-4c1a-9d7e-2f1c0e3f7e4c".into(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        assert_eq!(Cursor::decode("not a cursor"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+}

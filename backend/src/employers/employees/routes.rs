@@ -1,0 +1,396 @@
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::models::{AccountStatus, EmployeePage, EmployeeResponse};
+use super::queries::{
+    account_states, email_conflict, email_taken_by, employee_response, external_id_conflict,
+    external_id_taken_by, find_by_external_id, find_employee, insert_employees, list_employees,
+    lock_employer, new_employee, revoke_access, update_employee, Cursor, ListFilter,
+};
+use super::validation::{effective_changes, today, EmployeeInput, EmployeePatch, ExternalId};
+use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
+use crate::auth::EmployerClient;
+use crate::db::now;
+use crate::db::schema::employees;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+pub const MAX_PAGE_SIZE: i64 = 200;
+
+fn location(id: &str) -> String {
+    format!("/api/v1/employees/{id}")
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1–200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only employees whose account has this status.
+    #[param(inline)]
+    pub status: Option<AccountStatus>,
+    /// Only the employee with this e-mail address (compared without regard to case).
+    pub email: Option<String>,
+}
+
+impl ListQuery {
+    fn into_filter(self) -> Result<ListFilter, ApiError> {
+        let mut errors = Vec::new();
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+            errors.push(FieldError::new(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let after = match self.cursor.as_deref() {
+            None => None,
+            Some(text) => {
+                let cursor = Cursor::decode(text);
+                if cursor.is_none() {
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "is not a cursor this API returned",
+                    ));
+                }
+                cursor
+            }
+        };
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(ListFilter {
+            status: self.status,
+            email_normalised: self.email.map(|e| e.trim().to_lowercase()),
+            after,
+            limit,
+        })
+    }
+}
+
+/// List the employer's employees, oldest first, a page at a time.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:read"])),
+    params(ListQuery),
+    responses(
+        (status = 200, body = EmployeePage),
+        (status = 400, description = "Bad limit, cursor, status or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employees")]
+pub async fn list(
+    client: EmployerClient<EmployeesRead>,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployeePage>, ApiError> {
+    let filter = query.into_inner().into_filter()?;
+    let page = state
+        .db
+        .run(move |conn| {
+            let now = now();
+            let (rows, next) = list_employees(conn, &client.employer_id, &filter, now)?;
+            let mut states = account_states(conn, &rows, now)?;
+            let items = rows
+                .into_iter()
+                .map(|employee| {
+                    let state = states.remove(&employee.id).ok_or_else(|| {
+                        ApiError::internal(anyhow::anyhow!("account state missing"))
+                    })?;
+                    Ok(EmployeeResponse::new(employee, state))
+                })
+                .collect::<Result<Vec<_>, ApiError>>()?;
+            Ok(EmployeePage {
+                items,
+                next_cursor: next.map(|c| c.encode()),
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// Create an employee. The account is not invited yet: send the invitation separately.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:write"])),
+    request_body = EmployeeInput,
+    responses(
+        (status = 201, body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
+        (status = 400, description = "Invalid, missing or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees")]
+pub async fn create(
+    client: EmployerClient<EmployeesWrite>,
+    body: web::Json<EmployeeInput>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let valid = body.validate(today()).map_err(ApiError::Validation)?;
+    let employee = state
+        .db
+        .run(move |conn| {
+            let employer_id = client.employer_id;
+            let employee = conn.transaction(|conn| {
+                lock_employer(conn, &employer_id)?;
+                if email_taken_by(conn, &employer_id, &valid.email.normalised(), None)?.is_some() {
+                    return Err(email_conflict());
+                }
+                if let Some(external_id) = &valid.external_id {
+                    if external_id_taken_by(conn, &employer_id, external_id.as_str(), None)?
+                        .is_some()
+                    {
+                        return Err(external_id_conflict());
+                    }
+                }
+                let row = new_employee(&employer_id, &valid, now());
+                insert_employees(conn, std::slice::from_ref(&row))?;
+                find_employee(conn, &employer_id, &row.id)
+            })?;
+            employee_response(conn, employee)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location(&employee.id)))
+        .json(employee))
+}
+
+/// One employee of the employer.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:read"])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 200, body = EmployeeResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employees/{id}")]
+pub async fn get_one(
+    client: EmployerClient<EmployeesRead>,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployeeResponse>, ApiError> {
+    let id = id.into_inner();
+    let employee = state
+        .db
+        .run(move |conn| {
+            let employee = find_employee(conn, &client.employer_id, &id)?;
+            employee_response(conn, employee)
+        })
+        .await?;
+    Ok(web::Json(employee))
+}
+
+/// Change some of an employee's fields; the ones left out stay as they are. A patch that
+/// changes nothing leaves `updated_at` alone.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:write"])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = EmployeePatch,
+    responses(
+        (status = 200, body = EmployeeResponse),
+        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/employees/{id}")]
+pub async fn patch_one(
+    client: EmployerClient<EmployeesWrite>,
+    id: web::Path<String>,
+    body: web::Json<EmployeePatch>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployeeResponse>, ApiError> {
+    let id = id.into_inner();
+    let requested = body
+        .into_inner()
+        .into_changes(today())
+        .map_err(ApiError::Validation)?;
+    let employee = state
+        .db
+        .run(move |conn| {
+            let employer_id = client.employer_id;
+            let employee = conn.transaction(|conn| {
+                lock_employer(conn, &employer_id)?;
+                let existing = find_employee(conn, &employer_id, &id)?;
+                let changes = effective_changes(requested, &existing);
+                if changes.is_empty() {
+                    return Ok(existing);
+                }
+                if let Some(email) = &changes.email_normalised {
+                    if email_taken_by(conn, &employer_id, email, Some(&id))?.is_some() {
+                        return Err(email_conflict());
+                    }
+                }
+                if let Some(Some(external_id)) = &changes.external_id {
+                    if external_id_taken_by(conn, &employer_id, external_id, Some(&id))?.is_some() {
+                        return Err(external_id_conflict());
+                    }
+                }
+                update_employee(conn, &id, changes, now())?;
+                find_employee(conn, &employer_id, &id)
+            })?;
+            employee_response(conn, employee)
+        })
+        .await?;
+    Ok(web::Json(employee))
+}
+
+/// Delete an employee: their access ends at once, their history stays.
+///
+/// Deleting is a soft delete. In one transaction the employee is marked deleted, every
+/// session (refresh token) is revoked, open invitations are voided, unused password-reset
+/// links are spent and the password hash is erased, so the person can no longer log in,
+/// refresh a session, activate or reset a password. From then on the employee is invisible
+/// to every employee route of the employer API (404, left out of lists and of bulk matching)
+/// and their e-mail address and external id are free for a new employee. The row itself is
+/// kept, with its name, e-mail address and date of birth, so absences and dossier documents
+/// linked to it are never lost or orphaned silently; it is purged only under the retention
+/// rules of the employer's privacy policy, which are outside this API.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:write"])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 204, description = "Deleted; every session of the employee is revoked"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee for this employer (or already deleted)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/employees/{id}")]
+pub async fn delete_one(
+    client: EmployerClient<EmployeesWrite>,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    state
+        .db
+        .run(move |conn| {
+            let employer_id = client.employer_id;
+            conn.transaction(|conn| {
+                lock_employer(conn, &employer_id)?;
+                let employee = find_employee(conn, &employer_id, &id)?;
+                let now = now();
+                revoke_access(conn, &employee.id, now)?;
+                diesel::update(employees::table.find(&employee.id))
+                    .set((
+                        employees::deleted_at.eq(now),
+                        employees::password_hash.eq(None::<String>),
+                        employees::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Create or update the employee with this external id (idempotent). A field left out of
+/// the body is required as for create, except `language`, which a new employee gets as `nl`
+/// and an existing one keeps. Sending the same body twice changes nothing, `updated_at`
+/// included.
+#[utoipa::path(
+    tag = "employees",
+    security(("employer_oauth" = ["employees:write"])),
+    params(("external_id" = String, Path, description = "The employer's own key, 1–100 characters")),
+    request_body = EmployeeInput,
+    responses(
+        (status = 200, description = "Updated, or already as sent", body = EmployeeResponse),
+        (status = 201, description = "Created", body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
+        (status = 400, description = "Invalid, missing or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E-mail address already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/employees/by-external-id/{external_id}")]
+pub async fn upsert_by_external_id(
+    client: EmployerClient<EmployeesWrite>,
+    external_id: web::Path<String>,
+    body: web::Json<EmployeeInput>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let mut input = body.into_inner();
+    let path_id = ExternalId::parse(&external_id)
+        .map_err(|message| ApiError::invalid("external_id", message))?;
+    if let Some(given) = input.external_id.as_deref() {
+        if ExternalId::parse(given).as_ref() != Ok(&path_id) {
+            return Err(ApiError::invalid(
+                "external_id",
+                "must equal the external_id in the path (or be left out)",
+            ));
+        }
+    }
+    input.external_id = Some(path_id.as_str().to_string());
+    let valid = input.validate(today()).map_err(ApiError::Validation)?;
+
+    let (created, employee) = state
+        .db
+        .run(move |conn| {
+            let employer_id = client.employer_id;
+            let (created, employee) = conn.transaction(|conn| {
+                lock_employer(conn, &employer_id)?;
+                let email = valid.email.normalised();
+                match find_by_external_id(conn, &employer_id, path_id.as_str())? {
+                    None => {
+                        if email_taken_by(conn, &employer_id, &email, None)?.is_some() {
+                            return Err(email_conflict());
+                        }
+                        let row = new_employee(&employer_id, &valid, now());
+                        insert_employees(conn, std::slice::from_ref(&row))?;
+                        Ok((true, find_employee(conn, &employer_id, &row.id)?))
+                    }
+                    Some(existing) => {
+                        let changes = valid.changes_from(&existing);
+                        if changes.is_empty() {
+                            return Ok((false, existing));
+                        }
+                        if changes.email_normalised.is_some()
+                            && email_taken_by(conn, &employer_id, &email, Some(&existing.id))?
+                                .is_some()
+                        {
+                            return Err(email_conflict());
+                        }
+                        update_employee(conn, &existing.id, changes, now())?;
+                        Ok((false, find_employee(conn, &employer_id, &existing.id)?))
+                    }
+                }
+            })?;
+            Ok((created, employee_response(conn, employee)?))
+        })
+        .await?;
+    Ok(if created {
+        HttpResponse::Created()
+            .insert_header((header::LOCATION, location(&employee.id)))
+            .json(employee)
+    } else {
+        HttpResponse::Ok().json(employee)
+    })
+}
