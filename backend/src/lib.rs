@@ -1,12 +1,15 @@
 //! Verzuim: the absence portal's API server, SPA host and operator CLI as a library, so the
 //! tests can build the very same application the binary runs.
 
+pub mod absences;
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod dossier;
 pub mod employers;
 pub mod error;
 pub mod events;

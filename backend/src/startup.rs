@@ -18,7 +18,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::extractors;
 use crate::events::worker::OutboxWorker;
-use crate::{accounts, employers, operations, web as web_layer};
+use crate::{absences, accounts, dossier, employers, events, operations, web as web_layer};
 
 /// Everything a handler may need, shared by all workers. No globals.
 pub struct AppState {
@@ -53,7 +53,10 @@ pub fn api_app() -> (
                 .service(employers::routes::get_employer)
                 .service(employers::routes::patch_employer)
                 .configure(employers::employees::routes)
-                .configure(accounts::routes),
+                .configure(accounts::routes)
+                .configure(absences::routes)
+                .configure(dossier::routes)
+                .configure(events::routes),
         )
         .split_for_parts()
 }

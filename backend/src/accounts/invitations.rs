@@ -16,6 +16,7 @@ use crate::db::{now, DbConnection};
 use crate::domain::{EmailAddress, Language};
 use crate::error::{ApiError, Problem};
 use crate::events::email::{enqueue_email, EmailMessage};
+use crate::events::feed::{self, EventKind};
 use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -86,6 +87,15 @@ pub async fn send_invitation(
                         activation_url: link(&public_url, "activate", &token),
                         expires_on: expires_at.date(),
                     },
+                )?;
+                feed::record(
+                    conn,
+                    &client.employer_id,
+                    EventKind::EmployeeInvited,
+                    serde_json::json!({
+                        "employee_id": account.id,
+                        "expires_at": expires_at.and_utc(),
+                    }),
                 )?;
                 Ok(expires_at)
             })

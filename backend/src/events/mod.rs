@@ -2,6 +2,12 @@
 //! transaction as the change that causes it, and delivered by a background worker.
 
 pub mod email;
+pub mod feed;
 pub mod mailer;
 pub mod outbox;
 pub mod worker;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Webhooks, the event feed and the audit log (employer API).
+pub fn routes(_cfg: &mut ServiceConfig) {}
