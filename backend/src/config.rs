@@ -41,7 +41,39 @@ pub struct Settings {
     pub max_json_body_bytes: usize,
     pub client_token_ttl: Duration,
     pub outbox: OutboxSettings,
+    pub webhooks: crate::events::webhooks::WebhookSettings,
     pub accounts: AccountSettings,
+    pub documents: DocumentSettings,
+}
+
+/// Dossier documents (SPEC §4): upload limit and where the files are kept.
+#[derive(Debug, Clone)]
+pub struct DocumentSettings {
+    /// Largest accepted file, counted while the upload streams in (`VERZUIM_MAX_UPLOAD_BYTES`).
+    pub max_upload_bytes: u64,
+    pub storage: StorageSettings,
+}
+
+/// `VERZUIM_STORAGE`: `local` (default, `<data dir>/documents/`) or `s3`.
+#[derive(Debug, Clone)]
+pub enum StorageSettings {
+    Local,
+    S3(S3Settings),
+}
+
+/// An S3-compatible object store (AWS S3, MinIO, Ceph, Garage, …).
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    /// `VERZUIM_S3_ENDPOINT`; unset means AWS itself.
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Option<SecretString>,
+    pub secret_access_key: Option<SecretString>,
+    /// Object key prefix, e.g. `verzuim/`; empty by default.
+    pub prefix: String,
+    /// Plain http to the endpoint (local MinIO); off by default.
+    pub allow_http: bool,
 }
 
 /// Limits and lifetimes of SPEC §2–3; every default is the value the spec names.
@@ -56,7 +88,7 @@ pub struct AccountSettings {
     pub reset_ttl: Duration,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
-    /// Argon2 runs at most this many at once, so a login storm cannot starve other work.
+    /// Argon2 runs on this many (low-priority) threads, so a login storm cannot starve other work.
     pub password_hash_concurrency: usize,
     /// `Secure` on the refresh cookie; only turned off for plain-http development setups
     /// whose browsers refuse Secure cookies.
@@ -155,6 +187,8 @@ impl Settings {
         let mail_from = get("VERZUIM_MAIL_FROM")
             .unwrap_or_else(|| "Verzuim <no-reply@verzuim.localhost>".into());
 
+        let documents = document_settings(&get)?;
+
         let jwt_secret = match get("VERZUIM_JWT_SECRET") {
             Some(secret) if secret.len() < 32 => {
                 return Err(invalid(
@@ -206,6 +240,7 @@ impl Settings {
             )?,
             client_token_ttl: seconds(&get, "VERZUIM_CLIENT_TOKEN_TTL_SECONDS", 900)?,
             outbox: outbox_settings(&get)?,
+            webhooks: crate::events::webhooks::WebhookSettings::from_lookup(&get)?,
             accounts: AccountSettings {
                 invitation_ttl: seconds(&get, "VERZUIM_INVITATION_TTL_SECONDS", 14 * 24 * 3600)?,
                 activation_max_failures: parse_number(&get, "VERZUIM_ACTIVATION_MAX_FAILURES", 5)?,
@@ -223,12 +258,13 @@ impl Settings {
                 password_hash_concurrency: parse_number(
                     &get,
                     "VERZUIM_PASSWORD_HASH_CONCURRENCY",
-                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1)),
                 )?
                 .max(1),
                 secure_cookies: parse_number(&get, "VERZUIM_SECURE_COOKIES", true)?,
             },
             data_dir,
+            documents,
         })
     }
 
@@ -266,6 +302,39 @@ fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettin
         ));
     }
     Ok(settings)
+}
+
+fn document_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<DocumentSettings, SettingsError> {
+    let max_upload_bytes = parse_number(get, "VERZUIM_MAX_UPLOAD_BYTES", 25 * 1024 * 1024u64)?;
+    if max_upload_bytes == 0 {
+        return Err(invalid("VERZUIM_MAX_UPLOAD_BYTES", "must be at least 1"));
+    }
+    let storage = match get("VERZUIM_STORAGE").as_deref().map(str::trim) {
+        None | Some("local") => StorageSettings::Local,
+        Some("s3") => StorageSettings::S3(S3Settings {
+            endpoint: get("VERZUIM_S3_ENDPOINT"),
+            bucket: get("VERZUIM_S3_BUCKET").ok_or_else(|| {
+                invalid("VERZUIM_S3_BUCKET", "is required when VERZUIM_STORAGE=s3")
+            })?,
+            region: get("VERZUIM_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+            access_key_id: get("VERZUIM_S3_ACCESS_KEY_ID").map(SecretString::from),
+            secret_access_key: get("VERZUIM_S3_SECRET_ACCESS_KEY").map(SecretString::from),
+            prefix: get("VERZUIM_S3_PREFIX").unwrap_or_default(),
+            allow_http: parse_number(get, "VERZUIM_S3_ALLOW_HTTP", false)?,
+        }),
+        Some(other) => {
+            return Err(invalid(
+                "VERZUIM_STORAGE",
+                format!("unknown storage `{other}`; use local or s3"),
+            ))
+        }
+    };
+    Ok(DocumentSettings {
+        max_upload_bytes,
+        storage,
+    })
 }
 
 fn database_kind(url: &str) -> Result<DatabaseKind, SettingsError> {

@@ -20,7 +20,12 @@ use crate::auth::Scope;
         (name = "auth", description = "Tokens"),
         (name = "employer", description = "The calling client's own employer"),
         (name = "employees", description = "The employer's employees: single, upsert by external id, and bulk sync"),
+        (name = "absences", description = "Sick reports, recovery, corrections and the Poortwachter timeline"),
         (name = "operations", description = "Health and readiness"),
+        (name = "webhooks", description = "Signed webhook endpoints (Standard Webhooks) and their delivery attempts"),
+        (name = "events", description = "The durable, ordered event feed: the same events as the webhooks"),
+        (name = "audit", description = "The append-only audit log: who read or changed which absence or document"),
+        (name = "documents", description = "The re-integration dossier: documents published by employer and arbodienst, and the employee's view of the visible ones"),
     )
 )]
 pub struct ApiDoc;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub passwords: Passwords,
     pub rate_limit: SensitiveRateLimit,
+    /// Where dossier documents are kept (local directory or S3-compatible).
+    pub storage: Arc<dyn dossier::DocumentStorage>,
 }
 
 /// The API routes, registered once for both the server and the OpenAPI document.
@@ -56,7 +58,11 @@ pub fn api_app() -> (
                 .configure(accounts::routes)
                 .configure(absences::routes)
                 .configure(dossier::routes)
-                .configure(events::routes),
+                .configure(events::routes)
+                // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
+                .wrap(actix_web::middleware::from_fn(
+                    events::idempotency::middleware,
+                )),
         )
         .split_for_parts()
 }
@@ -110,7 +116,9 @@ impl Application {
             move || Passwords::new(concurrency)
         })
         .await??;
+        let storage = dossier::storage::from_settings(&settings)?;
         let state = web::Data::new(AppState {
+            storage,
             rate_limit: SensitiveRateLimit::per_minute(settings.rate_limit_per_minute),
             settings: settings.clone(),
             db,

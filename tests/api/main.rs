@@ -1,11 +1,17 @@
 //! Black-box API tests. Every rule runs twice, on SQLite and on PostgreSQL.
 
+mod absences;
 mod accounts;
+mod audit;
+mod documents;
 mod employees;
 mod employer;
 mod errors;
+mod events_feed;
+mod idempotency;
 mod mail;
 mod migrations;
 mod oauth;
 mod openapi;
 mod operations;
+mod webhooks;

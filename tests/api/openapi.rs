@@ -14,6 +14,21 @@ fn committed_openapi_yaml_is_what_the_code_generates() {
 }
 
 #[test]
+fn every_operation_id_is_unique() {
+    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for item in document["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(
+                seen.insert(id.to_string()),
+                "operationId {id} is used twice"
+            );
+        }
+    }
+}
+
+#[test]
 fn every_operation_documents_its_error_responses_and_security() {
     let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
     for (path, item) in document["paths"].as_object().unwrap() {

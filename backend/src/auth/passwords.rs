@@ -1,14 +1,18 @@
-//! Argon2id password hashing on a bounded share of the blocking pool, and verification that
-//! costs the same whether or not an account exists.
+//! Argon2id password hashing on a small pool of its own, and verification that costs the same
+//! whether or not an account exists.
+//!
+//! The pool has a fixed number of threads (half the CPUs by default) that run at a lower
+//! scheduling priority, so a login storm queues up behind them instead of starving every other
+//! request of CPU time.
 
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString,
 };
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::ApiError;
 
@@ -18,19 +22,41 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
     /// Verified against when no account matches, so unknown addresses take as long as known ones.
     dummy_hash: Arc<String>,
 }
 
 impl Passwords {
-    pub fn new(concurrency: usize) -> anyhow::Result<Self> {
-        let dummy_hash = hash_blocking("verzuim dummy password for timing")?;
+    pub fn new(threads: usize) -> anyhow::Result<Self> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for index in 0..threads.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{index}"))
+                .spawn(move || {
+                    lower_own_priority();
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match queue.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })?;
+        }
         Ok(Passwords {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy_hash: Arc::new(dummy_hash),
+            jobs,
+            dummy_hash: Arc::new(hash_blocking("verzuim dummy password for timing")?),
         })
     }
 
@@ -65,14 +91,26 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("password pool stopped")))?;
+        result
             .await
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("password pool closed: {e}")))?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| ApiError::internal(anyhow::anyhow!("password task failed: {e}")))?
+            .map_err(|_| ApiError::internal(anyhow::anyhow!("password job dropped")))?
+    }
+}
+
+/// Nice value 10 for the calling thread only (Linux threads have their own nice value).
+fn lower_own_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority only read their arguments and change this thread's
+    // scheduling priority; failure (e.g. no permission) leaves the priority as it was.
+    unsafe {
+        let tid = libc::gettid();
+        let _ = libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
     }
 }
 

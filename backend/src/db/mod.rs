@@ -40,7 +40,7 @@ pub fn connect(url: &str, kind: DatabaseKind) -> Result<DbConnection, diesel::Co
             }
             let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             )
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

@@ -130,3 +130,147 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    absences (id) {
+        id -> Text,
+        employer_id -> Text,
+        employee_id -> Text,
+        first_sick_day -> Date,
+        recovered_on -> Nullable<Date>,
+        status -> Text,
+        linked_to -> Nullable<Text>,
+        counting_from -> Date,
+        hours_worked_quarters -> Nullable<Integer>,
+        phone -> Nullable<Text>,
+        care_address -> Nullable<Text>,
+        expected_duration -> Nullable<Text>,
+        safety_net -> Nullable<Bool>,
+        occupational_accident -> Nullable<Bool>,
+        third_party_accident -> Nullable<Bool>,
+        reported_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_partial_recoveries (id) {
+        id -> Text,
+        absence_id -> Text,
+        from_date -> Date,
+        percentage -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    absence_corrections (id) {
+        id -> Text,
+        absence_id -> Text,
+        field -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(absences -> employees (employee_id));
+diesel::joinable!(absence_partial_recoveries -> absences (absence_id));
+diesel::joinable!(absence_corrections -> absences (absence_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    absences,
+    absence_partial_recoveries,
+    absence_corrections,
+    employees
+);
+diesel::allow_tables_to_appear_in_same_query!(absences, employers);
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        event_id -> Text,
+        employer_id -> Text,
+        kind -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        employer_id -> Text,
+        url -> Text,
+        events -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        webhook_id -> Text,
+        delivery_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        attempt -> Integer,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+        succeeded -> Bool,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        employer_id -> Text,
+        actor_type -> Text,
+        actor_id -> Text,
+        action -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (client_id, idempotency_key) {
+        client_id -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        employer_id -> Text,
+        employee_id -> Text,
+        absence_id -> Nullable<Text>,
+        title -> Text,
+        category -> Text,
+        document_date -> Date,
+        visible_to_employee -> Bool,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        file_name -> Text,
+        storage_key -> Text,
+        published_by_role -> Text,
+        published_by_client_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

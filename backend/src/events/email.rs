@@ -33,6 +33,40 @@ pub enum EmailMessage {
         reset_url: String,
         valid_minutes: i64,
     },
+    /// A new sick report, to the employer's absence address and the arbodienst (Dutch). Only
+    /// the fields an employer may lawfully ask for; never anything medical.
+    AbsenceReported {
+        to: String,
+        employee_name: String,
+        first_sick_day: NaiveDate,
+        hours_worked_first_day: Option<f64>,
+        phone: Option<String>,
+        care_address: Option<String>,
+        /// The Dutch label of the expected duration class.
+        expected_duration: Option<String>,
+        safety_net: Option<bool>,
+        occupational_accident: Option<bool>,
+        third_party_accident: Option<bool>,
+        /// `employee` or `employer`.
+        reported_by: String,
+        portal_url: String,
+    },
+    /// A recovery, to the employer's absence address and the arbodienst (Dutch).
+    AbsenceRecovered {
+        to: String,
+        employee_name: String,
+        first_sick_day: NaiveDate,
+        recovered_on: NaiveDate,
+        portal_url: String,
+    },
+    /// A document was made visible in the employee's dossier. Carries only a link to the
+    /// dossier: never the document, never its title (which could be medical).
+    DocumentPublished {
+        to: String,
+        language: Language,
+        first_name: String,
+        portal_url: String,
+    },
 }
 
 impl EmailMessage {
@@ -41,19 +75,31 @@ impl EmailMessage {
         match self {
             EmailMessage::Invitation { .. } => "invitation",
             EmailMessage::PasswordReset { .. } => "password_reset",
+            EmailMessage::AbsenceReported { .. } => "absence_reported",
+            EmailMessage::AbsenceRecovered { .. } => "absence_recovered",
+            EmailMessage::DocumentPublished { .. } => "document_published",
         }
     }
 
     pub fn to(&self) -> &str {
         match self {
-            EmailMessage::Invitation { to, .. } | EmailMessage::PasswordReset { to, .. } => to,
+            EmailMessage::Invitation { to, .. }
+            | EmailMessage::PasswordReset { to, .. }
+            | EmailMessage::AbsenceReported { to, .. }
+            | EmailMessage::AbsenceRecovered { to, .. }
+            | EmailMessage::DocumentPublished { to, .. } => to,
         }
     }
 
     pub fn language(&self) -> Language {
         match self {
             EmailMessage::Invitation { language, .. }
-            | EmailMessage::PasswordReset { language, .. } => *language,
+            | EmailMessage::PasswordReset { language, .. }
+            | EmailMessage::DocumentPublished { language, .. } => *language,
+            // Employer-side messages: Dutch (the employer and arbodienst are Dutch parties).
+            EmailMessage::AbsenceReported { .. } | EmailMessage::AbsenceRecovered { .. } => {
+                Language::Nl
+            }
         }
     }
 
@@ -61,6 +107,9 @@ impl EmailMessage {
         match self {
             EmailMessage::Invitation { activation_url, .. } => activation_url,
             EmailMessage::PasswordReset { reset_url, .. } => reset_url,
+            EmailMessage::AbsenceReported { portal_url, .. }
+            | EmailMessage::AbsenceRecovered { portal_url, .. }
+            | EmailMessage::DocumentPublished { portal_url, .. } => portal_url,
         }
     }
 
@@ -70,6 +119,16 @@ impl EmailMessage {
             (EmailMessage::Invitation { .. }, Language::En) => "Activate your Verzuim account",
             (EmailMessage::PasswordReset { .. }, Language::Nl) => "Nieuw wachtwoord instellen",
             (EmailMessage::PasswordReset { .. }, Language::En) => "Set a new password",
+            (EmailMessage::AbsenceReported { .. }, Language::Nl) => "Nieuwe ziekmelding",
+            (EmailMessage::AbsenceReported { .. }, Language::En) => "New sick report",
+            (EmailMessage::AbsenceRecovered { .. }, Language::Nl) => "Herstelmelding",
+            (EmailMessage::AbsenceRecovered { .. }, Language::En) => "Recovery report",
+            (EmailMessage::DocumentPublished { .. }, Language::Nl) => {
+                "Nieuw document in je dossier"
+            }
+            (EmailMessage::DocumentPublished { .. }, Language::En) => {
+                "New document in your dossier"
+            }
         }
     }
 
@@ -146,6 +205,38 @@ const TEMPLATES: &[(&str, &str)] = &[
         "email/password_reset.en.html",
         include_str!("../../templates/email/password_reset.en.html"),
     ),
+    (
+        "email/absence_reported.nl.txt",
+        include_str!("../../templates/email/absence_reported.nl.txt"),
+    ),
+    (
+        "email/absence_reported.nl.html",
+        include_str!("../../templates/email/absence_reported.nl.html"),
+    ),
+    (
+        "email/absence_recovered.nl.txt",
+        include_str!("../../templates/email/absence_recovered.nl.txt"),
+    ),
+    (
+        "email/absence_recovered.nl.html",
+        include_str!("../../templates/email/absence_recovered.nl.html"),
+    ),
+    (
+        "email/document_published.nl.txt",
+        include_str!("../../templates/email/document_published.nl.txt"),
+    ),
+    (
+        "email/document_published.nl.html",
+        include_str!("../../templates/email/document_published.nl.html"),
+    ),
+    (
+        "email/document_published.en.txt",
+        include_str!("../../templates/email/document_published.en.txt"),
+    ),
+    (
+        "email/document_published.en.html",
+        include_str!("../../templates/email/document_published.en.html"),
+    ),
 ];
 
 /// A message rendered in its recipient's language.
@@ -199,6 +290,49 @@ impl Templates {
                 valid_minutes,
                 ..
             } => context! { first_name, reset_url, valid_minutes },
+            EmailMessage::AbsenceReported {
+                employee_name,
+                first_sick_day,
+                hours_worked_first_day,
+                phone,
+                care_address,
+                expected_duration,
+                safety_net,
+                occupational_accident,
+                third_party_accident,
+                reported_by,
+                portal_url,
+                ..
+            } => context! {
+                employee_name,
+                first_sick_day => long_date(*first_sick_day, language),
+                hours_worked => hours_worked_first_day.map(|h| dutch_hours(h, language)),
+                phone,
+                care_address,
+                expected_duration,
+                safety_net => safety_net.map(|b| yes_no(b, language)),
+                occupational_accident => occupational_accident.map(|b| yes_no(b, language)),
+                third_party_accident => third_party_accident.map(|b| yes_no(b, language)),
+                by_employer => reported_by == "employer",
+                portal_url,
+            },
+            EmailMessage::AbsenceRecovered {
+                employee_name,
+                first_sick_day,
+                recovered_on,
+                portal_url,
+                ..
+            } => context! {
+                employee_name,
+                first_sick_day => long_date(*first_sick_day, language),
+                recovered_on => long_date(*recovered_on, language),
+                portal_url,
+            },
+            EmailMessage::DocumentPublished {
+                first_name,
+                portal_url,
+                ..
+            } => context! { first_name, portal_url },
         };
         let values = context! { lang => language.as_str(), subject, ..values };
         let name = format!("email/{}.{}", message.template(), language.as_str());
@@ -232,6 +366,28 @@ fn escape_html(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// `7,25` / `7.25` (whole hours without decimals).
+fn dutch_hours(hours: f64, language: Language) -> String {
+    let text = if hours.fract() == 0.0 {
+        format!("{hours:.0}")
+    } else {
+        format!("{hours}")
+    };
+    match language {
+        Language::Nl => text.replace('.', ","),
+        Language::En => text,
+    }
+}
+
+fn yes_no(value: bool, language: Language) -> &'static str {
+    match (value, language) {
+        (true, Language::Nl) => "ja",
+        (false, Language::Nl) => "nee",
+        (true, Language::En) => "yes",
+        (false, Language::En) => "no",
+    }
 }
 
 /// `9 december 2026` / `9 December 2026`.

@@ -1,8 +1,31 @@
-//! Domain events: the employer's durable, ordered event feed and the webhook deliveries fanned
-//! out from it. STUB: the webhooks engineer replaces the body; the signatures are the contract.
+//! Domain events: the employer's durable, ordered event feed (`GET /events`) and the webhook
+//! deliveries fanned out from it.
+//!
+//! **Ordering.** The feed cursor is the auto-increment `events.id`. With concurrent
+//! transactions a plain auto-increment id can become visible out of order (a row with a lower
+//! id commits after one with a higher id), and a consumer that already stored the higher id
+//! would miss the lower one forever. We rule that out by inserting the events of one employer
+//! strictly one transaction at a time:
+//! - PostgreSQL: [`record`] first takes a transaction-scoped advisory lock on the employer
+//!   (`pg_advisory_xact_lock`), held until the caller's transaction commits or rolls back; the id
+//!   is drawn from the sequence only after the lock is held, so for one employer ids are
+//!   assigned in commit order.
+//! - SQLite: there is only one writer at a time for the whole database (the write lock is held
+//!   from the first write to the commit), so ids are visible in the order they were assigned.
+//!
+//! The feed is per employer, so only the order within one employer matters; events of different
+//! employers do not wait for each other (except on an advisory-lock hash collision).
 
-use crate::db::DbConnection;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{events, webhooks};
+use crate::db::{now, DbConnection};
 use crate::error::ApiError;
+use crate::events::outbox;
 
 /// The event types of SPEC §5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +40,16 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        EventKind::EmployeeInvited,
+        EventKind::AbsenceReported,
+        EventKind::AbsencePartiallyRecovered,
+        EventKind::AbsenceRecovered,
+        EventKind::AbsenceCancelled,
+        EventKind::AbsenceCorrected,
+        EventKind::DocumentPublished,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::EmployeeInvited => "employee.invited",
@@ -28,16 +61,130 @@ impl EventKind {
             EventKind::DocumentPublished => "document.published",
         }
     }
+
+    pub fn parse(text: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// The outbox payload of one webhook delivery: which endpoint, which event, and the event
+/// itself (the request body is built from it at each attempt, identically every time).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhookDelivery {
+    pub webhook_id: String,
+    pub event_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub timestamp: chrono::DateTime<chrono::Utc>,
+    pub data: serde_json::Value,
 }
 
 /// Records `kind` for `employer_id` with `data` (ids and dates only — never anything medical)
 /// inside the caller's transaction: appends it to the event feed and queues one webhook
 /// delivery per endpoint subscribed to it. Returns the event id.
 pub fn record(
-    _conn: &mut DbConnection,
-    _employer_id: &str,
-    _kind: EventKind,
-    _data: serde_json::Value,
+    conn: &mut DbConnection,
+    employer_id: &str,
+    kind: EventKind,
+    data: serde_json::Value,
 ) -> Result<String, ApiError> {
-    Ok(uuid::Uuid::new_v4().to_string())
+    // A savepoint inside the caller's transaction, or a transaction of its own when the caller
+    // has none, so the event and its deliveries are written together either way.
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<Text, _>(format!("verzuim.events:{employer_id}"))
+                .execute(pg)?;
+        }
+        let event_id = uuid::Uuid::new_v4().to_string();
+        let created_at = now();
+        diesel::insert_into(events::table)
+            .values((
+                events::event_id.eq(&event_id),
+                events::employer_id.eq(employer_id),
+                events::kind.eq(kind.as_str()),
+                events::data.eq(data.to_string()),
+                events::created_at.eq(created_at),
+            ))
+            .execute(conn)?;
+
+        let endpoints: Vec<(String, String)> = webhooks::table
+            .select((webhooks::id, webhooks::events))
+            .filter(webhooks::employer_id.eq(employer_id))
+            .filter(webhooks::deleted_at.is_null())
+            .filter(webhooks::disabled_at.is_null())
+            .order(webhooks::created_at.asc())
+            .load(conn)?;
+        for (webhook_id, subscribed) in endpoints {
+            if !subscribed.split_whitespace().any(|k| k == kind.as_str()) {
+                continue;
+            }
+            let payload = WebhookDelivery {
+                webhook_id,
+                event_id: event_id.clone(),
+                kind: kind.as_str().to_string(),
+                timestamp: created_at.and_utc(),
+                data: data.clone(),
+            };
+            let payload = serde_json::to_string(&payload)
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("webhook payload: {e}")))?;
+            outbox::enqueue(conn, outbox::WEBHOOK, kind.as_str(), &payload)?;
+        }
+        Ok(event_id)
+    })
+}
+
+/// One event of the feed, as stored.
+#[derive(Debug, Clone, Queryable)]
+pub struct EventRow {
+    pub id: i64,
+    pub event_id: String,
+    pub employer_id: String,
+    pub kind: String,
+    pub data: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// One event of the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedEvent {
+    /// The feed position: pass it as `after` to read on from here.
+    pub id: i64,
+    #[schema(format = Uuid)]
+    pub event_id: String,
+    /// The event type, e.g. `absence.reported`.
+    #[serde(rename = "type")]
+    #[schema(example = "absence.reported")]
+    pub kind: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Ids and dates of what happened; never anything medical.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+impl From<EventRow> for FeedEvent {
+    fn from(row: EventRow) -> Self {
+        FeedEvent {
+            id: row.id,
+            event_id: row.event_id,
+            kind: row.kind,
+            created_at: row.created_at.and_utc(),
+            data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// The employer's events after `after`, oldest first, at most `limit`.
+pub fn page(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
+    events::table
+        .filter(events::employer_id.eq(employer_id))
+        .filter(events::id.gt(after))
+        .order(events::id.asc())
+        .limit(limit)
+        .load(conn)
 }

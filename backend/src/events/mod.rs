@@ -1,13 +1,23 @@
 //! Everything the outside world must hear about leaves through the outbox, written in the same
 //! transaction as the change that causes it, and delivered by a background worker.
 
+pub mod api;
 pub mod email;
 pub mod feed;
+pub mod idempotency;
 pub mod mailer;
 pub mod outbox;
+pub mod webhooks;
 pub mod worker;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Webhooks, the event feed and the audit log (employer API).
-pub fn routes(_cfg: &mut ServiceConfig) {}
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::remove)
+        .service(webhooks::deliveries)
+        .service(api::list_events)
+        .service(api::list_audit);
+}

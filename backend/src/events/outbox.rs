@@ -20,6 +20,8 @@ use crate::db::{now, DbConnection};
 
 /// The channel of e-mail deliveries.
 pub const EMAIL: &str = "email";
+/// The channel of webhook deliveries; `delivery_id` is the Standard Webhooks `webhook-id`.
+pub const WEBHOOK: &str = "webhook";
 
 /// One delivery, as stored.
 #[derive(Debug, Clone, Queryable)]

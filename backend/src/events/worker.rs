@@ -5,6 +5,12 @@
 //! Each poll it claims due rows one at a time with a lease, delivers each, and marks it sent
 //! (scrubbing the payload) or schedules a retry with exponential backoff and jitter. Nothing is
 //! lost while SMTP is down: the row waits and is sent when the server is back.
+//!
+//! Webhook rows (channel `webhook`) go the same way: claimed with the same lease (so several
+//! instances deliver each exactly once, and a crash mid-send is retried with the same
+//! `webhook-id` when the lease runs out), retried on the Standard Webhooks schedule
+//! (`WebhookSettings::retry_schedule`, `Retry-After` on 429/503 respected), given up when the
+//! schedule is exhausted or the endpoint answered 410 Gone.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +23,14 @@ use crate::db::{now, Db};
 use crate::events::email::{build_message, EmailMessage, Templates};
 use crate::events::mailer::Mailer;
 use crate::events::outbox::{self, OutboxRow};
+use crate::events::{idempotency, webhooks};
 
 /// Rows claimed per query; the worker keeps going while batches come back full.
 const BATCH: i64 = 20;
 /// Multiples of the first retry delay: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h with the defaults.
 const BACKOFF_FACTORS: [u32; 6] = [1, 6, 24, 120, 360, 720];
+/// Polls between two clean-ups of expired idempotency keys.
+const CLEANUP_EVERY: u32 = 1000;
 
 /// The running worker; dropping it (as `Application` does when the server has stopped) ends
 /// the task. A send cut off that way keeps its lease, which runs out and lets a later run retry.
@@ -40,6 +49,7 @@ impl OutboxWorker {
     pub fn start(db: Db, settings: Arc<Settings>) -> anyhow::Result<OutboxWorker> {
         let worker = Worker {
             mailer: Mailer::from_settings(&settings)?,
+            http: webhooks::http_client(&settings.webhooks)?,
             templates: Templates::new().map_err(|e| anyhow::anyhow!("e-mail templates: {e}"))?,
             instance: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             db,
@@ -49,9 +59,15 @@ impl OutboxWorker {
         let task = tokio::spawn(async move {
             let mut ticker = tokio::time::interval(worker.settings.outbox.poll_interval);
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut polls: u32 = 0;
             loop {
                 ticker.tick().await;
-                worker.poll().await;
+                worker.poll(outbox::EMAIL).await;
+                worker.poll(outbox::WEBHOOK).await;
+                if polls.is_multiple_of(CLEANUP_EVERY) {
+                    worker.clean_up().await;
+                }
+                polls = polls.wrapping_add(1);
             }
         });
         Ok(OutboxWorker { task })
@@ -62,18 +78,31 @@ struct Worker {
     db: Db,
     settings: Arc<Settings>,
     mailer: Mailer,
+    http: reqwest::Client,
     templates: Templates,
     /// Who holds a lease: process id plus a random part, unique per `Application`.
     instance: String,
 }
 
 impl Worker {
-    async fn poll(&self) {
+    async fn clean_up(&self) {
+        match self
+            .db
+            .run(|conn| Ok(idempotency::delete_expired(conn)?))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "idempotency keys past 24 h deleted"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete expired idempotency keys"),
+        }
+    }
+
+    async fn poll(&self, channel: &'static str) {
         // Bounded, so one poll cannot run forever when rows keep arriving.
         for _ in 0..50 {
             let ids = match self
                 .db
-                .run(|conn| Ok(outbox::due_ids(conn, outbox::EMAIL, now(), BATCH)?))
+                .run(move |conn| Ok(outbox::due_ids(conn, channel, now(), BATCH)?))
                 .await
             {
                 Ok(ids) => ids,
@@ -84,7 +113,11 @@ impl Worker {
             };
             for &id in &ids {
                 if let Some(row) = self.claim(id).await {
-                    self.deliver_email(row).await;
+                    if row.channel == outbox::WEBHOOK {
+                        self.deliver_webhook(row).await;
+                    } else {
+                        self.deliver_email(row).await;
+                    }
                 }
             }
             if (ids.len() as i64) < BATCH {
@@ -139,6 +172,61 @@ impl Worker {
                 self.mark_sent(&row, scrubbed).await;
             }
             Err(e) => self.retry_or_give_up(&row, &format!("{e:#}")).await,
+        }
+    }
+
+    async fn deliver_webhook(&self, row: OutboxRow) {
+        let outcome = webhooks::deliver(
+            &self.db,
+            &self.http,
+            &row.delivery_id,
+            row.attempts,
+            &row.payload,
+        )
+        .await;
+        match outcome {
+            webhooks::Outcome::Delivered => self.mark_sent(&row, row.payload.clone()).await,
+            webhooks::Outcome::Gone => {
+                self.give_up_webhook(&row, "410 Gone: endpoint disabled")
+                    .await
+            }
+            webhooks::Outcome::Dropped(error) => self.give_up_webhook(&row, &error).await,
+            webhooks::Outcome::Failed { error, retry_after } => {
+                let schedule = &self.settings.webhooks.retry_schedule;
+                let index = usize::try_from(row.attempts.saturating_sub(1)).unwrap_or(0);
+                let Some(base) = schedule.get(index) else {
+                    return self
+                        .give_up_webhook(&row, &format!("retries exhausted: {error}"))
+                        .await;
+                };
+                let delay = base.mul_f64(rand::thread_rng().gen_range(0.8..1.2)).max(
+                    retry_after
+                        .unwrap_or_default()
+                        .min(Duration::from_secs(24 * 3600)),
+                );
+                let next = now() + to_delta(delay);
+                tracing::warn!(outbox_id = row.id, attempts = row.attempts, %error, retry_at = %next, "webhook: delivery failed, will retry");
+                let (id, instance) = (row.id, self.instance.clone());
+                if let Err(e) = self
+                    .db
+                    .run(move |conn| Ok(outbox::mark_retry(conn, id, &instance, &error, next)?))
+                    .await
+                {
+                    tracing::warn!(outbox_id = id, error = %e, "webhook: cannot record the failed attempt");
+                }
+            }
+        }
+    }
+
+    async fn give_up_webhook(&self, row: &OutboxRow, error: &str) {
+        tracing::warn!(outbox_id = row.id, kind = %row.kind, attempts = row.attempts, %error, "webhook: delivery given up");
+        let (id, error, payload) = (row.id, error.to_string(), row.payload.clone());
+        if let Err(e) = self
+            .db
+            .run(move |conn| Ok(outbox::mark_failed(conn, id, &error, &payload, now())?))
+            .await
+        {
+            tracing::warn!(outbox_id = id, error = %e, "webhook: cannot record giving up");
         }
     }
 

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from './client';
+import { api, draftApi } from './client';
 import { isApiError, unwrap } from './problem';
-import type { Absence } from './types';
+import type { Absence, AbsenceList, DocumentList } from './types';
 import { normaliseLanguage } from '../i18n';
 
 export const queryKeys = {
@@ -28,11 +28,38 @@ export function useMe() {
   return query;
 }
 
+/**
+ * A 404 of a list endpoint that the backend does not serve yet (the draft endpoints) reads as
+ * an empty list, so the screens show their empty state instead of an error.
+ */
+export async function emptyOn404<T extends { items: unknown[]; next_cursor?: string | null }>(
+  load: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (isApiError(e, 404)) return { items: [], next_cursor: null } as unknown as T;
+    throw e;
+  }
+}
+
+export async function fetchAbsences(cursor?: string): Promise<AbsenceList> {
+  return emptyOn404(async () =>
+    unwrap(await draftApi.GET('/api/v1/me/absences', { params: { query: { limit: 50, cursor } } })),
+  );
+}
+
+export async function fetchDocuments(cursor?: string): Promise<DocumentList> {
+  return emptyOn404(async () =>
+    unwrap(await draftApi.GET('/api/v1/me/documents', { params: { query: { limit: 50, cursor } } })),
+  );
+}
+
 /** First page of GET /me/absences (newest first); the open one, if any. */
 export function useAbsences() {
   return useQuery({
     queryKey: queryKeys.absences,
-    queryFn: async () => unwrap(await api.GET('/api/v1/me/absences', { params: { query: { limit: 50 } } })),
+    queryFn: () => fetchAbsences(),
   });
 }
 
@@ -47,7 +74,7 @@ export function useTimeline(enabled = true) {
     enabled,
     queryFn: async () => {
       try {
-        return unwrap(await api.GET('/api/v1/me/timeline'));
+        return unwrap(await draftApi.GET('/api/v1/me/timeline'));
       } catch (e) {
         if (isApiError(e, 404)) return null;
         throw e;

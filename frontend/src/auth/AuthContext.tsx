@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import {
   api,
   getAccessToken,
@@ -13,8 +14,12 @@ export type AuthState = 'checking' | 'authenticated' | 'anonymous';
 
 interface AuthContextValue {
   state: AuthState;
+  /** True after the user logged out here: protected pages then send to the "logged out" notice. */
+  loggedOut: boolean;
   login: (email: string, password: string) => Promise<void>;
+  /** Ends this session and shows the login page with the "logged out" notice. */
   logout: () => Promise<void>;
+  /** Ends every session of the account, then as `logout`. */
   logoutAll: () => Promise<void>;
 }
 
@@ -22,7 +27,9 @@ const AuthContext = createContext<AuthContextValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   const [state, setState] = useState<AuthState>(() => (getAccessToken() ? 'authenticated' : 'checking'));
+  const [loggedOut, setLoggedOut] = useState(false);
 
   // Keep the state in step with the in-memory token (refreshes, expiry).
   useEffect(
@@ -49,13 +56,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (email: string, password: string) => {
     const data = unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } }));
+    setLoggedOut(false);
     setAccessToken(data.access_token);
   }, []);
 
+  // A protected page still on screen when the token goes sends the user to the login page
+  // itself (RequireAuth); `loggedOut` makes that the "logged out" notice, not ?next=….
   const endSession = useCallback(() => {
+    setLoggedOut(true);
+    navigate('/login?loggedout=1', { replace: true });
     setAccessToken(null);
     queryClient.clear();
-  }, [queryClient]);
+  }, [navigate, queryClient]);
 
   const logout = useCallback(async () => {
     try {
@@ -74,7 +86,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [endSession]);
 
-  const value = useMemo(() => ({ state, login, logout, logoutAll }), [state, login, logout, logoutAll]);
+  const value = useMemo(
+    () => ({ state, loggedOut, login, logout, logoutAll }),
+    [state, loggedOut, login, logout, logoutAll],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -4,7 +4,7 @@ import { useAuth } from './AuthContext';
 
 /** Sends anonymous visitors to /login?next=<where they wanted to go>. */
 export function RequireAuth() {
-  const { state } = useAuth();
+  const { state, loggedOut } = useAuth();
   const location = useLocation();
   const { t } = useTranslation();
   if (state === 'checking') {
@@ -15,6 +15,7 @@ export function RequireAuth() {
     );
   }
   if (state === 'anonymous') {
+    if (loggedOut) return <Navigate to="/login?loggedout=1" replace />;
     const next = location.pathname + location.search;
     return <Navigate to={`/login?next=${encodeURIComponent(next)}`} replace />;
   }

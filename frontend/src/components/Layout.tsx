@@ -1,4 +1,4 @@
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { NavLink, Outlet } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import { useAuth } from '../auth/AuthContext';
@@ -30,13 +30,9 @@ function LanguageSwitch() {
 export function Layout() {
   const { t } = useTranslation();
   const { state, logout } = useAuth();
-  const navigate = useNavigate();
   const authed = state === 'authenticated';
 
-  const onLogout = async () => {
-    await logout();
-    navigate('/login?loggedout=1');
-  };
+  const onLogout = () => logout();
 
   return (
     <div className="page">

@@ -52,3 +52,12 @@ describe('password policy', () => {
     expect(firstPasswordProblem('een goede lange zin', 'piet@example.nl')).toBeNull();
   });
 });
+
+describe('not_email like the server', () => {
+  it('a one- or two-letter local part only forbids the whole address', () => {
+    const r = Object.fromEntries(checkPassword('jojo-fietst-graag', 'x', 'jo@example.nl').map((x) => [x.rule, x.ok]));
+    expect(r.not_email).toBe(true);
+    const whole = Object.fromEntries(checkPassword('JO@example.nl', 'x', 'jo@example.nl').map((x) => [x.rule, x.ok]));
+    expect(whole.not_email).toBe(false);
+  });
+});

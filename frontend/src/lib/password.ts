@@ -41,7 +41,12 @@ export function checkPassword(
   ];
   const local = emailLocalPart(email);
   if (local) {
-    results.push({ rule: 'not_email', ok: !password.toLowerCase().includes(local) });
+    // As the server: a local part of one or two letters only forbids the whole address.
+    const lowered = password.toLowerCase();
+    const ok =
+      lowered !== (email ?? '').trim().toLowerCase() &&
+      (Array.from(local).length < 3 || !lowered.includes(local));
+    results.push({ rule: 'not_email', ok });
   }
   results.push({ rule: 'matches', ok: password.length > 0 && password === confirmation });
   return results;

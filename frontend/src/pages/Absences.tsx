@@ -1,8 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
-import { unwrap } from '../api/problem';
-import { queryKeys } from '../api/queries';
+import { fetchAbsences, queryKeys } from '../api/queries';
 import { Alert } from '../components/Alert';
 import { PageHeading } from '../components/PageHeading';
 import { formatDate } from '../lib/dates';
@@ -14,8 +12,7 @@ export function AbsencesPage() {
   const query = useInfiniteQuery({
     queryKey: [...queryKeys.absences, 'all'],
     initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET('/api/v1/me/absences', { params: { query: { limit: 50, cursor: pageParam } } })),
+    queryFn: ({ pageParam }) => fetchAbsences(pageParam),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const items = query.data?.pages.flatMap((p) => p.items) ?? [];

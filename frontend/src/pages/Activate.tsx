@@ -7,7 +7,7 @@ import { Alert } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { PasswordFields } from '../components/PasswordFields';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, passwordServerMessage } from '../lib/errors';
 import { parseIsoDate, toIsoDate } from '../lib/dates';
 import { passwordIsValid } from '../lib/password';
 
@@ -89,7 +89,7 @@ export function ActivatePage() {
       if (handleLinkErrors(err)) return;
       if (err instanceof ApiError && err.status === 400) {
         const fe = err.fieldErrors();
-        if (fe.password) setServerPasswordError(fe.password);
+        if (fe.password) setServerPasswordError(passwordServerMessage(fe.password, t));
         else {
           setStep(1);
           setError(t('activate.mismatch'));

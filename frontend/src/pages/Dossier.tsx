@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { draftApi } from '../api/client';
 import { unwrap } from '../api/problem';
-import { queryKeys, useMe } from '../api/queries';
-import type { Contact, Document } from '../api/types';
+import { fetchDocuments, queryKeys, useMe } from '../api/queries';
+import type { Contact, Document, Me } from '../api/types';
 import { Alert } from '../components/Alert';
 import { PageHeading } from '../components/PageHeading';
 import { formatDate } from '../lib/dates';
@@ -59,8 +59,7 @@ export function DossierPage() {
   const query = useInfiniteQuery({
     queryKey: queryKeys.documents,
     initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      unwrap(await api.GET('/api/v1/me/documents', { params: { query: { limit: 50, cursor: pageParam } } })),
+    queryFn: ({ pageParam }) => fetchDocuments(pageParam),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const docs = query.data?.pages.flatMap((p) => p.items) ?? [];
@@ -69,7 +68,7 @@ export function DossierPage() {
     setDownloadError(null);
     setDownloading(doc.id);
     try {
-      const res = await api.GET('/api/v1/me/documents/{id}/content', {
+      const res = await draftApi.GET('/api/v1/me/documents/{id}/content', {
         params: { path: { id: doc.id } },
         parseAs: 'blob',
       });
@@ -85,8 +84,10 @@ export function DossierPage() {
     }
   };
 
-  const hr = me.data?.hr_contact;
-  const cm = me.data?.case_manager;
+  // GET /me does not carry the contacts (yet): read them if and when the backend adds them.
+  const contacts = me.data as (Me & { hr_contact?: Contact | null; case_manager?: Contact | null }) | undefined;
+  const hr = contacts?.hr_contact;
+  const cm = contacts?.case_manager;
 
   return (
     <>

@@ -44,6 +44,8 @@ export function LoginPage() {
     } catch (err) {
       setPassword('');
       if (err instanceof ApiError && err.status === 401) setError(t('login.invalid'));
+      else if (err instanceof ApiError && err.status === 429 && err.problem.type?.endsWith('/rate-limited'))
+        setError(t('login.rateLimited'));
       else if (err instanceof ApiError && err.status === 429) {
         const until = blockedUntil(err);
         setError(until ? t('login.blockedUntil', { time: formatDateTime(until, i18n.language) }) : t('login.blocked'));

@@ -1,18 +1,17 @@
 import { useState, type FormEvent } from 'react';
-import { useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { ApiError, unwrap } from '../api/problem';
 import { queryKeys, useMe } from '../api/queries';
-import type { Language, MeUpdate } from '../api/types';
+import type { Language, MePatch } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 import { SelectField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { PasswordFields } from '../components/PasswordFields';
 import { formatDate } from '../lib/dates';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, passwordServerMessage } from '../lib/errors';
 import { passwordIsValid } from '../lib/password';
 
 function ChangePassword({ email }: { email: string }) {
@@ -49,8 +48,8 @@ function ChangePassword({ email }: { email: string }) {
       if (err instanceof ApiError && err.status === 403) setCurrentError(t('profile.wrongCurrent'));
       else if (err instanceof ApiError && err.status === 400) {
         const fe = err.fieldErrors();
-        if (fe.current_password) setCurrentError(fe.current_password);
-        if (fe.new_password) setServerError(fe.new_password);
+        if (fe.current_password) setCurrentError(t('profile.wrongCurrent'));
+        if (fe.new_password) setServerError(passwordServerMessage(fe.new_password, t));
         if (!fe.current_password && !fe.new_password) setError(errorMessage(err, t));
       } else setError(errorMessage(err, t));
     } finally {
@@ -100,12 +99,11 @@ export function ProfilePage() {
   const me = useMe();
   const queryClient = useQueryClient();
   const { logout, logoutAll } = useAuth();
-  const navigate = useNavigate();
   const [saved, setSaved] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
 
-  const update = async (patch: MeUpdate) => {
+  const update = async (patch: MePatch) => {
     setSaved(false);
     setError(null);
     setSaving(true);
@@ -121,15 +119,11 @@ export function ProfilePage() {
     }
   };
 
-  const onLogout = async () => {
-    await logout();
-    navigate('/login?loggedout=1');
-  };
+  const onLogout = () => logout();
   const onLogoutAll = async () => {
     setError(null);
     try {
       await logoutAll();
-      navigate('/login?loggedout=1');
     } catch (err) {
       setError(errorMessage(err, t));
     }

@@ -6,7 +6,7 @@ import { ApiError, unwrap } from '../api/problem';
 import { Alert } from '../components/Alert';
 import { PageHeading } from '../components/PageHeading';
 import { PasswordFields } from '../components/PasswordFields';
-import { errorMessage } from '../lib/errors';
+import { errorMessage, passwordServerMessage } from '../lib/errors';
 import { passwordIsValid } from '../lib/password';
 
 export function ResetPasswordPage() {
@@ -35,7 +35,7 @@ export function ResetPasswordPage() {
       if (err instanceof ApiError && err.status === 404) setDeadLink('invalid');
       else if (err instanceof ApiError && err.status === 410) setDeadLink('expired');
       else if (err instanceof ApiError && err.status === 400 && err.fieldErrors().password)
-        setServerError(err.fieldErrors().password);
+        setServerError(passwordServerMessage(err.fieldErrors().password, t));
       else setError(errorMessage(err, t));
     } finally {
       setBusy(false);

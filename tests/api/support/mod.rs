@@ -11,6 +11,7 @@ use verzuim::config::{DatabaseKind, Settings};
 use verzuim::startup::Application;
 
 pub mod smtp;
+pub mod webhook_receiver;
 
 /// The JWT secret every test app signs with, so tests can forge tokens on purpose.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";

@@ -78,6 +78,7 @@ impl ListQuery {
 
 /// List the employer's employees, oldest first, a page at a time.
 #[utoipa::path(
+    operation_id = "list_employees",
     tag = "employees",
     security(("employer_oauth" = ["employees:read"])),
     params(ListQuery),
@@ -121,6 +122,7 @@ pub async fn list(
 
 /// Create an employee. The account is not invited yet: send the invitation separately.
 #[utoipa::path(
+    operation_id = "create_employee",
     tag = "employees",
     security(("employer_oauth" = ["employees:write"])),
     request_body = EmployeeInput,
@@ -171,6 +173,7 @@ pub async fn create(
 
 /// One employee of the employer.
 #[utoipa::path(
+    operation_id = "get_employee",
     tag = "employees",
     security(("employer_oauth" = ["employees:read"])),
     params(("id" = String, Path, format = Uuid)),
@@ -201,6 +204,7 @@ pub async fn get_one(
 /// Change some of an employee's fields; the ones left out stay as they are. A patch that
 /// changes nothing leaves `updated_at` alone.
 #[utoipa::path(
+    operation_id = "patch_employee",
     tag = "employees",
     security(("employer_oauth" = ["employees:write"])),
     params(("id" = String, Path, format = Uuid)),
@@ -270,6 +274,7 @@ pub async fn patch_one(
 /// linked to it are never lost or orphaned silently; it is purged only under the retention
 /// rules of the employer's privacy policy, which are outside this API.
 #[utoipa::path(
+    operation_id = "delete_employee",
     tag = "employees",
     security(("employer_oauth" = ["employees:write"])),
     params(("id" = String, Path, format = Uuid)),

@@ -1,0 +1,3 @@
+DROP TABLE absence_corrections;
+DROP TABLE absence_partial_recoveries;
+DROP TABLE absences;

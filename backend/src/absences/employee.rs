@@ -1,0 +1,272 @@
+//! The employee's own absences: report sick, list and read, report (partial) recovery, and the
+//! Poortwachter timeline of the open absence.
+
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::domain::{
+    PartialRecoveryReport, PartialRecoveryRequest, Recovery, RecoveryRequest, SickReport,
+    SickReportRequest,
+};
+use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
+use super::queries::{self, today, Change, ListFilter, Owner};
+use super::{page_limit, parse_cursor, timeline_response};
+use crate::audit::Actor;
+use crate::auth::AuthenticatedEmployee;
+use crate::error::{ApiError, Problem};
+use crate::startup::AppState;
+
+fn owner(employee: &AuthenticatedEmployee) -> Owner {
+    Owner {
+        employer_id: employee.employer_id.clone(),
+        employee_id: Some(employee.employee_id.clone()),
+    }
+}
+
+fn change(employee: &AuthenticatedEmployee, state: &AppState) -> Change {
+    Change {
+        actor: Actor::Employee(employee.employee_id.clone()),
+        portal_url: state.settings.public_url.to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MyListQuery {
+    /// Page size, 1–200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Report sick (ziekmelding). The employer and the arbodienst are informed by e-mail.
+#[utoipa::path(
+    tag = "absences",
+    security(("employee_bearer" = [])),
+    request_body = SickReportRequest,
+    responses(
+        (status = 201, body = Absence, headers(("Location" = String))),
+        (status = 400, description = "Invalid or unknown fields (a diagnosis, say), each listed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An absence is already open", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/absences")]
+pub async fn report_sick(
+    employee: AuthenticatedEmployee,
+    body: web::Json<SickReportRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let report = SickReport::parse(body.into_inner(), today())?;
+    let change = change(&employee, &state);
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::report(
+                conn,
+                &employee.employer_id,
+                &employee.employee_id,
+                report,
+                ReportedBy::Employee,
+                &change,
+            )?;
+            queries::absence_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/me/absences/{}", absence.id),
+        ))
+        .json(absence))
+}
+
+/// The employee's own absences, newest first.
+#[utoipa::path(
+    operation_id = "list_my_absences",
+    tag = "absences",
+    security(("employee_bearer" = [])),
+    params(MyListQuery),
+    responses(
+        (status = 200, body = AbsencePage),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/absences")]
+pub async fn list_mine(
+    employee: AuthenticatedEmployee,
+    query: web::Query<MyListQuery>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<AbsencePage>, ApiError> {
+    let query = query.into_inner();
+    let (limit, after) = match (
+        page_limit(query.limit),
+        parse_cursor(query.cursor.as_deref()),
+    ) {
+        (Ok(limit), Ok(after)) => (limit, after),
+        (limit, after) => {
+            let errors = [limit.err(), after.err()].into_iter().flatten().collect();
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    let filter = ListFilter {
+        employee_id: Some(employee.employee_id.clone()),
+        status: None,
+        from: None,
+        to: None,
+        after,
+        limit,
+    };
+    let page = state
+        .db
+        .run(move |conn| {
+            let (rows, next) = queries::list(conn, &employee.employer_id, &filter)?;
+            Ok(AbsencePage {
+                items: queries::absences_view(conn, rows)?,
+                next_cursor: next.map(|c| c.encode()),
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// One of the employee's own absences.
+#[utoipa::path(
+    operation_id = "get_my_absence",
+    tag = "absences",
+    security(("employee_bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 200, body = Absence),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such absence of this employee", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/absences/{id}")]
+pub async fn get_mine(
+    employee: AuthenticatedEmployee,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Absence>, ApiError> {
+    let owner = owner(&employee);
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::find(conn, &owner, &id)?;
+            queries::absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}
+
+/// Report recovery (hersteld melden): closes the absence. The employer and the arbodienst are
+/// informed by e-mail.
+#[utoipa::path(
+    tag = "absences",
+    security(("employee_bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = RecoveryRequest,
+    responses(
+        (status = 200, body = Absence),
+        (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/absences/{id}/recovery")]
+pub async fn recover_mine(
+    employee: AuthenticatedEmployee,
+    id: web::Path<String>,
+    body: web::Json<RecoveryRequest>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Absence>, ApiError> {
+    let (owner, change) = (owner(&employee), change(&employee, &state));
+    let request = body.into_inner();
+    let today = today();
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::recover(
+                conn,
+                &owner,
+                &id,
+                |first| Recovery::parse(request, first, today),
+                &change,
+            )?;
+            queries::absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}
+
+/// Report partial recovery: working again for a percentage of the contract. The absence stays
+/// open; every partial recovery is kept.
+#[utoipa::path(
+    tag = "absences",
+    security(("employee_bearer" = [])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = PartialRecoveryRequest,
+    responses(
+        (status = 200, body = Absence),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/me/absences/{id}/partial-recovery")]
+pub async fn partially_recover_mine(
+    employee: AuthenticatedEmployee,
+    id: web::Path<String>,
+    body: web::Json<PartialRecoveryRequest>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Absence>, ApiError> {
+    let (owner, change) = (owner(&employee), change(&employee, &state));
+    let request = body.into_inner();
+    let today = today();
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::partially_recover(
+                conn,
+                &owner,
+                &id,
+                |first| PartialRecoveryReport::parse(request, first, today),
+                &change,
+            )?;
+            queries::absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}
+
+/// The Poortwachter timeline of the employee's open absence.
+#[utoipa::path(
+    tag = "absences",
+    security(("employee_bearer" = [])),
+    responses(
+        (status = 200, body = TimelineResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No open absence", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/timeline")]
+pub async fn my_timeline(
+    employee: AuthenticatedEmployee,
+    state: web::Data<AppState>,
+) -> Result<web::Json<TimelineResponse>, ApiError> {
+    let row = state
+        .db
+        .run(move |conn| {
+            queries::find_open(conn, &employee.employer_id, &employee.employee_id)?
+                .ok_or(ApiError::NotFound)
+        })
+        .await?;
+    Ok(web::Json(timeline_response(&row, today())))
+}

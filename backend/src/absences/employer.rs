@@ -1,0 +1,345 @@
+//! The employer's absence API (scopes `absences:read` / `absences:write`). Another employer's
+//! absence answers 404, exactly as one that does not exist. Every read of a single absence and
+//! every change is written to the audit log.
+
+use actix_web::http::header;
+use actix_web::{get, patch, post, web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::domain::{
+    CancelRequest, CorrectionInput, CorrectionRequest, Recovery, RecoveryRequest, SickReport,
+    SickReportRequest,
+};
+use super::models::{
+    AbsenceStatus, EmployerAbsence, EmployerAbsencePage, ReportedBy, TimelineResponse,
+};
+use super::queries::{self, today, Change, ListFilter, Owner};
+use super::{page_limit, parse_cursor, timeline_response};
+use crate::audit::Actor;
+use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
+use crate::auth::EmployerClient;
+use crate::employers::employees::find_employee;
+use crate::error::{ApiError, FieldError, Problem};
+use crate::startup::AppState;
+
+fn owner(employer_id: &str) -> Owner {
+    Owner {
+        employer_id: employer_id.to_string(),
+        employee_id: None,
+    }
+}
+
+fn change(client_id: &str, state: &AppState) -> Change {
+    Change {
+        actor: Actor::Client(client_id.to_string()),
+        portal_url: state.settings.public_url.to_string(),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1–200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    #[param(inline)]
+    pub status: Option<AbsenceStatus>,
+    /// Only this employee's absences.
+    #[param(format = Uuid)]
+    pub employee_id: Option<String>,
+    /// Only absences whose first sick day is on or after this date.
+    pub from: Option<NaiveDate>,
+    /// Only absences whose first sick day is on or before this date.
+    pub to: Option<NaiveDate>,
+}
+
+/// The employer's absences, newest first, a page at a time.
+#[utoipa::path(
+    operation_id = "list_absences",
+    tag = "absences",
+    security(("employer_oauth" = ["absences:read"])),
+    params(ListQuery),
+    responses(
+        (status = 200, body = EmployerAbsencePage),
+        (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/absences")]
+pub async fn list(
+    client: EmployerClient<AbsencesRead>,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerAbsencePage>, ApiError> {
+    let query = query.into_inner();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let limit = page_limit(query.limit).map_err(|e| errors.push(e)).ok();
+    let after = parse_cursor(query.cursor.as_deref())
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if let (Some(from), Some(to)) = (query.from, query.to) {
+        if to < from {
+            errors.push(FieldError::new("to", "must not be before `from`"));
+        }
+    }
+    let limit = match limit {
+        Some(limit) if errors.is_empty() => limit,
+        _ => return Err(ApiError::Validation(errors)),
+    };
+    let filter = ListFilter {
+        employee_id: query.employee_id,
+        status: query.status,
+        from: query.from,
+        to: query.to,
+        after,
+        limit,
+    };
+    let page = state
+        .db
+        .run(move |conn| {
+            let (rows, next) = queries::list(conn, &client.employer_id, &filter)?;
+            Ok(EmployerAbsencePage {
+                items: queries::employer_view(conn, rows)?,
+                next_cursor: next.map(|c| c.encode()),
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// One absence, with its history of corrections. The read is audited.
+#[utoipa::path(
+    operation_id = "get_absence",
+    tag = "absences",
+    security(("employer_oauth" = ["absences:read"])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 200, body = EmployerAbsence),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/absences/{id}")]
+pub async fn get_one(
+    client: EmployerClient<AbsencesRead>,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerAbsence>, ApiError> {
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::find(conn, &owner(&client.employer_id), &id)?;
+            queries::audit_read(conn, &row, &Actor::Client(client.client_id.clone()))?;
+            queries::employer_absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}
+
+/// The Poortwachter timeline of one absence. The read is audited.
+#[utoipa::path(
+    tag = "absences",
+    security(("employer_oauth" = ["absences:read"])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 200, body = TimelineResponse),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/absences/{id}/timeline")]
+pub async fn timeline(
+    client: EmployerClient<AbsencesRead>,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<TimelineResponse>, ApiError> {
+    let row = state
+        .db
+        .run(move |conn| {
+            let row = queries::find(conn, &owner(&client.employer_id), &id)?;
+            queries::audit_read(conn, &row, &Actor::Client(client.client_id.clone()))?;
+            Ok(row)
+        })
+        .await?;
+    if row.status() == AbsenceStatus::Cancelled {
+        return Err(ApiError::Conflict(
+            "A cancelled absence has no timeline.".into(),
+        ));
+    }
+    Ok(web::Json(timeline_response(&row, today())))
+}
+
+/// Correct the dates of an absence; the reason is kept in its correction history.
+#[utoipa::path(
+    tag = "absences",
+    security(("employer_oauth" = ["absences:write"])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = CorrectionRequest,
+    responses(
+        (status = 200, body = EmployerAbsence),
+        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/absences/{id}")]
+pub async fn correct(
+    client: EmployerClient<AbsencesWrite>,
+    id: web::Path<String>,
+    body: web::Json<CorrectionRequest>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerAbsence>, ApiError> {
+    let change = change(&client.client_id, &state);
+    let request = body.into_inner();
+    let today = today();
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::correct(
+                conn,
+                &owner(&client.employer_id),
+                &id,
+                |first, recovered| CorrectionInput::parse(request, first, recovered, today),
+                &change,
+            )?;
+            queries::employer_absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}
+
+/// Report sick on the employee's behalf; the same rules as the employee's own report. The
+/// employer and the arbodienst are informed by e-mail.
+#[utoipa::path(
+    tag = "absences",
+    security(("employer_oauth" = ["absences:write"])),
+    params(("id" = String, Path, format = Uuid, description = "The employee")),
+    request_body = SickReportRequest,
+    responses(
+        (status = 201, body = EmployerAbsence, headers(("Location" = String))),
+        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The employee already has an open absence", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees/{id}/absences")]
+pub async fn report_for_employee(
+    client: EmployerClient<AbsencesWrite>,
+    id: web::Path<String>,
+    body: web::Json<SickReportRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let report = SickReport::parse(body.into_inner(), today())?;
+    let change = change(&client.client_id, &state);
+    let absence = state
+        .db
+        .run(move |conn| {
+            let employee = find_employee(conn, &client.employer_id, &id)?;
+            let row = queries::report(
+                conn,
+                &client.employer_id,
+                &employee.id,
+                report,
+                ReportedBy::Employer,
+                &change,
+            )?;
+            queries::employer_absence_view(conn, row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/absences/{}", absence.absence.id),
+        ))
+        .json(absence))
+}
+
+/// Report recovery on the employee's behalf: closes the absence. The employer and the
+/// arbodienst are informed by e-mail.
+#[utoipa::path(
+    tag = "absences",
+    security(("employer_oauth" = ["absences:write"])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = RecoveryRequest,
+    responses(
+        (status = 200, body = EmployerAbsence),
+        (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/absences/{id}/recovery")]
+pub async fn recover(
+    client: EmployerClient<AbsencesWrite>,
+    id: web::Path<String>,
+    body: web::Json<RecoveryRequest>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerAbsence>, ApiError> {
+    let change = change(&client.client_id, &state);
+    let request = body.into_inner();
+    let today = today();
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::recover(
+                conn,
+                &owner(&client.employer_id),
+                &id,
+                |first| Recovery::parse(request, first, today),
+                &change,
+            )?;
+            queries::employer_absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}
+
+/// Cancel a report made in error. The body (`{reason}`) may be left out.
+#[utoipa::path(
+    tag = "absences",
+    security(("employer_oauth" = ["absences:write"])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body(content = Option<CancelRequest>, content_type = "application/json"),
+    responses(
+        (status = 200, body = EmployerAbsence),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/absences/{id}/cancel")]
+pub async fn cancel(
+    client: EmployerClient<AbsencesWrite>,
+    id: web::Path<String>,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<web::Json<EmployerAbsence>, ApiError> {
+    let reason = CancelRequest::parse_body(&body)?;
+    let change = change(&client.client_id, &state);
+    let absence = state
+        .db
+        .run(move |conn| {
+            let row = queries::cancel(conn, &owner(&client.employer_id), &id, reason, &change)?;
+            queries::employer_absence_view(conn, row)
+        })
+        .await?;
+    Ok(web::Json(absence))
+}

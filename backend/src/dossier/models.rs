@@ -1,0 +1,239 @@
+//! Documents as stored and as the employer and the employee see them.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::documents;
+
+/// One row of `documents`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct Document {
+    pub id: String,
+    pub employer_id: String,
+    pub employee_id: String,
+    pub absence_id: Option<String>,
+    pub title: String,
+    pub category: String,
+    pub document_date: NaiveDate,
+    pub visible_to_employee: bool,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub storage_key: String,
+    pub published_by_role: String,
+    pub published_by_client_id: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The categories of SPEC §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    ProblemAnalysis,
+    PlanOfAction,
+    Evaluation,
+    FirstYearEvaluation,
+    ReintegrationReport,
+    MedicalAdvice,
+    Correspondence,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 8] = [
+        Category::ProblemAnalysis,
+        Category::PlanOfAction,
+        Category::Evaluation,
+        Category::FirstYearEvaluation,
+        Category::ReintegrationReport,
+        Category::MedicalAdvice,
+        Category::Correspondence,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::ProblemAnalysis => "problem_analysis",
+            Category::PlanOfAction => "plan_of_action",
+            Category::Evaluation => "evaluation",
+            Category::FirstYearEvaluation => "first_year_evaluation",
+            Category::ReintegrationReport => "reintegration_report",
+            Category::MedicalAdvice => "medical_advice",
+            Category::Correspondence => "correspondence",
+            Category::Other => "other",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    fn from_stored(text: &str) -> Category {
+        Category::parse(text).unwrap_or(Category::Other)
+    }
+}
+
+/// Who published a document. A client whose scopes include `employees:write` acts for the
+/// employer itself; a client without it (the narrower set an arbodienst gets, e.g.
+/// `absences:read documents:read documents:write`) is the arbodienst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorRole {
+    Employer,
+    Arbodienst,
+}
+
+impl AuthorRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthorRole::Employer => "employer",
+            AuthorRole::Arbodienst => "arbodienst",
+        }
+    }
+
+    fn from_stored(text: &str) -> AuthorRole {
+        if text == "arbodienst" {
+            AuthorRole::Arbodienst
+        } else {
+            AuthorRole::Employer
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedBy {
+    pub role: AuthorRole,
+    /// The API client that uploaded the document.
+    pub client_id: String,
+}
+
+/// A document as the employer API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentResponse {
+    pub id: String,
+    pub employee_id: String,
+    pub absence_id: Option<String>,
+    pub title: String,
+    pub category: Category,
+    pub document_date: NaiveDate,
+    pub visible_to_employee: bool,
+    /// Sniffed from the bytes, never taken from the upload.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// Hex SHA-256 of the content.
+    pub sha256: String,
+    /// Sanitised display name used for downloads.
+    pub file_name: String,
+    pub published_by: PublishedBy,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Document> for DocumentResponse {
+    fn from(d: Document) -> Self {
+        DocumentResponse {
+            category: Category::from_stored(&d.category),
+            published_by: PublishedBy {
+                role: AuthorRole::from_stored(&d.published_by_role),
+                client_id: d.published_by_client_id,
+            },
+            id: d.id,
+            employee_id: d.employee_id,
+            absence_id: d.absence_id,
+            title: d.title,
+            document_date: d.document_date,
+            visible_to_employee: d.visible_to_employee,
+            content_type: d.content_type,
+            size: d.size,
+            sha256: d.sha256,
+            file_name: d.file_name,
+            created_at: d.created_at.and_utc(),
+            updated_at: d.updated_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentPage {
+    pub items: Vec<DocumentResponse>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Author {
+    pub role: AuthorRole,
+}
+
+/// A document as the employee sees it in their dossier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyDocument {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub document_date: NaiveDate,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub file_name: String,
+    pub published_by: Author,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Document> for MyDocument {
+    fn from(d: Document) -> Self {
+        MyDocument {
+            category: Category::from_stored(&d.category),
+            published_by: Author {
+                role: AuthorRole::from_stored(&d.published_by_role),
+            },
+            id: d.id,
+            title: d.title,
+            document_date: d.document_date,
+            content_type: d.content_type,
+            size: d.size,
+            sha256: d.sha256,
+            file_name: d.file_name,
+            created_at: d.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MyDocumentPage {
+    pub items: Vec<MyDocument>,
+    pub next_cursor: Option<String>,
+}
+
+/// The multipart form of an upload (documentation only; the handler streams the parts).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// The file: PDF, PNG, JPEG or plain UTF-8 text, at most `VERZUIM_MAX_UPLOAD_BYTES`.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// 1–200 characters.
+    pub title: String,
+    pub category: Category,
+    pub document_date: NaiveDate,
+    /// `true` or `false`.
+    pub visible_to_employee: bool,
+    /// An absence of the same employee this document belongs to.
+    pub absence_id: Option<String>,
+}
+
+/// Changes to a document's metadata; absent fields stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentPatch {
+    pub title: Option<String>,
+    pub category: Option<Category>,
+    pub document_date: Option<NaiveDate>,
+    pub visible_to_employee: Option<bool>,
+}

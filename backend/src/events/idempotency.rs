@@ -1,0 +1,309 @@
+//! `Idempotency-Key` on the POSTs of the employer API (SPEC §3), as an actix middleware on the
+//! `/api/v1` scope.
+//!
+//! It acts only on a `POST` that carries an `Idempotency-Key` header (1–255 printable ASCII
+//! characters) and a valid employer-client Bearer token; employee and login calls pass
+//! untouched. Keys are scoped per API client. The first request with a key is handled and its
+//! response (status, `Content-Type`, `Location`, body) stored; a later request with the same key
+//! and the same request (SHA-256 over method, path, query and body) gets that response replayed
+//! byte for byte with `Idempotent-Replayed: true`; the same key with a different request answers
+//! 422; a request arriving while the first is still being handled answers 409. Responses with a
+//! 5xx status are not stored, so the client may retry with the same key. Keys are kept 24 hours
+//! (the outbox worker deletes older ones; an older key found on the way is replaced).
+
+use actix_web::body::{to_bytes, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use sha2::Digest;
+
+use crate::auth::employer_client::bearer_token;
+use crate::db::schema::idempotency_keys;
+use crate::db::{is_unique_violation, now, DbConnection};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+/// How long a key is remembered.
+pub const KEEP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// The largest body the middleware buffers to hash and replay.
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+#[derive(Queryable)]
+struct StoredKey {
+    request_hash: String,
+    status: Option<i32>,
+    content_type: Option<String>,
+    location: Option<String>,
+    body: Option<Vec<u8>>,
+    created_at: chrono::NaiveDateTime,
+}
+
+enum Begin {
+    /// First use: handle the request, then store its response.
+    Fresh,
+    /// The stored response: status, content type, location, body.
+    Replay(u16, Option<String>, Option<String>, Vec<u8>),
+    /// The key belongs to a different request.
+    Reused,
+}
+
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != Method::POST || !req.headers().contains_key(HEADER) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let client_id = match bearer_token(req.request()).map(|t| state.tokens.verify_client_token(t)) {
+        Some(Ok(claims)) => claims.sub,
+        // Not an employer client: the handler decides (employee routes, or a 401).
+        _ => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+    };
+    let key = match req
+        .headers()
+        .get(HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+    {
+        Some(key) => key.to_string(),
+        None => {
+            let error = ApiError::invalid(
+                "Idempotency-Key",
+                "must be 1 to 255 printable ASCII characters",
+            );
+            return Ok(req.into_response(error.error_response()));
+        }
+    };
+
+    // Buffer the body to hash it, then hand it on to the handler unchanged.
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > MAX_BODY {
+            let error = ApiError::PayloadTooLarge(format!(
+                "A request with an Idempotency-Key may be at most {MAX_BODY} bytes."
+            ));
+            return Ok(req.into_response(error.error_response()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(req.method().as_str().as_bytes());
+    hasher.update(b" ");
+    hasher.update(req.uri().path().as_bytes());
+    hasher.update(b"?");
+    hasher.update(req.uri().query().unwrap_or_default().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&body);
+    let request_hash = hex::encode(hasher.finalize());
+    req.set_payload(actix_web::dev::Payload::from(body));
+
+    let begun = {
+        let (client_id, key, request_hash) = (client_id.clone(), key.clone(), request_hash);
+        state
+            .db
+            .run(move |conn| begin(conn, &client_id, &key, &request_hash))
+            .await
+    };
+    match begun {
+        Err(error) => return Ok(req.into_response(error.error_response())),
+        Ok(Begin::Reused) => return Ok(req.into_response(key_reused())),
+        Ok(Begin::Replay(status, content_type, location, body)) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = HttpResponse::build(status);
+            if let Some(content_type) = content_type {
+                response.insert_header((header::CONTENT_TYPE, content_type));
+            }
+            if let Some(location) = location {
+                response.insert_header((header::LOCATION, location));
+            }
+            response.insert_header(("idempotent-replayed", "true"));
+            return Ok(req.into_response(response.body(body)));
+        }
+        Ok(Begin::Fresh) => {}
+    }
+
+    let result = next.call(req).await;
+    let response = match result {
+        Ok(response) => response,
+        Err(error) => {
+            forget(&state, client_id, key).await;
+            return Err(error);
+        }
+    };
+    let status = response.status();
+    if status.is_server_error() {
+        forget(&state, client_id, key).await;
+        return Ok(response.map_into_boxed_body());
+    }
+    let (request, response) = response.into_parts();
+    let (head, body) = {
+        let mut head = HttpResponse::build(response.status());
+        for (name, value) in response.headers() {
+            head.append_header((name.clone(), value.clone()));
+        }
+        (head, response.into_body())
+    };
+    let bytes = match to_bytes(body).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            forget(&state, client_id, key).await;
+            let error = ApiError::internal(anyhow::anyhow!("cannot read the response body"));
+            return Ok(ServiceResponse::new(request, error.error_response()));
+        }
+    };
+    let mut head = head;
+    let rebuilt = head.body(bytes.clone());
+    let content_type = header_text(rebuilt.headers().get(header::CONTENT_TYPE));
+    let location = header_text(rebuilt.headers().get(header::LOCATION));
+    let stored = state
+        .db
+        .run(move |conn| {
+            diesel::update(
+                idempotency_keys::table
+                    .filter(idempotency_keys::client_id.eq(&client_id))
+                    .filter(idempotency_keys::idempotency_key.eq(&key)),
+            )
+            .set((
+                idempotency_keys::status.eq(Some(i32::from(status.as_u16()))),
+                idempotency_keys::content_type.eq(content_type),
+                idempotency_keys::location.eq(location),
+                idempotency_keys::body.eq(Some(bytes.to_vec())),
+            ))
+            .execute(conn)?;
+            Ok(())
+        })
+        .await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "idempotency: cannot store the response");
+    }
+    Ok(ServiceResponse::new(request, rebuilt))
+}
+
+fn header_text(value: Option<&HeaderValue>) -> Option<String> {
+    value.and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Claims the key for this request, or finds what to answer instead.
+fn begin(
+    conn: &mut DbConnection,
+    client_id: &str,
+    key: &str,
+    request_hash: &str,
+) -> Result<Begin, ApiError> {
+    for _ in 0..2 {
+        let inserted = diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::client_id.eq(client_id),
+                idempotency_keys::idempotency_key.eq(key),
+                idempotency_keys::request_hash.eq(request_hash),
+                idempotency_keys::created_at.eq(now()),
+            ))
+            .execute(conn);
+        match inserted {
+            Ok(_) => return Ok(Begin::Fresh),
+            Err(e) if is_unique_violation(&e) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let found: Option<StoredKey> = idempotency_keys::table
+            .select((
+                idempotency_keys::request_hash,
+                idempotency_keys::status,
+                idempotency_keys::content_type,
+                idempotency_keys::location,
+                idempotency_keys::body,
+                idempotency_keys::created_at,
+            ))
+            .filter(idempotency_keys::client_id.eq(client_id))
+            .filter(idempotency_keys::idempotency_key.eq(key))
+            .first(conn)
+            .optional()?;
+        let Some(found) = found else { continue };
+        if found.created_at < now() - KEEP {
+            // Expired: forget it and claim the key afresh.
+            delete_key(conn, client_id, key)?;
+            continue;
+        }
+        if found.request_hash != request_hash {
+            return Ok(Begin::Reused);
+        }
+        let Some(status) = found.status else {
+            return Err(ApiError::Conflict(
+                "A request with this Idempotency-Key is still being handled; retry shortly.".into(),
+            ));
+        };
+        return Ok(Begin::Replay(
+            u16::try_from(status).unwrap_or(200),
+            found.content_type,
+            found.location,
+            found.body.unwrap_or_default(),
+        ));
+    }
+    Err(ApiError::Conflict(
+        "A request with this Idempotency-Key is being handled; retry shortly.".into(),
+    ))
+}
+
+fn delete_key(conn: &mut DbConnection, client_id: &str, key: &str) -> QueryResult<usize> {
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::client_id.eq(client_id))
+            .filter(idempotency_keys::idempotency_key.eq(key)),
+    )
+    .execute(conn)
+}
+
+/// 422: the key belongs to another request. Not an [`ApiError`] variant because nothing else
+/// in the API answers 422.
+fn key_reused() -> HttpResponse {
+    let problem = crate::error::Problem {
+        kind: "/problems/idempotency-key-reused".into(),
+        title: "Idempotency-Key reused".into(),
+        status: 422,
+        detail: "This Idempotency-Key was used for a different request; use a new key.".into(),
+        errors: None,
+        blocked_until: None,
+    };
+    HttpResponse::UnprocessableEntity()
+        .insert_header((header::CONTENT_TYPE, crate::error::PROBLEM_JSON))
+        .json(problem)
+}
+
+/// Releases a key whose request failed on our side, so a retry with it is handled afresh.
+async fn forget(state: &AppState, client_id: String, key: String) {
+    if let Err(e) = state
+        .db
+        .run(move |conn| Ok(delete_key(conn, &client_id, &key)?))
+        .await
+    {
+        tracing::warn!(error = %e, "idempotency: cannot release the key");
+    }
+}
+
+/// Deletes keys older than [`KEEP`]; the outbox worker calls it now and then.
+pub fn delete_expired(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(now() - KEEP)))
+        .execute(conn)
+}

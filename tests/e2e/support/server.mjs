@@ -1,0 +1,126 @@
+// Starts the real release binary (`verzuim serve`) on a free loopback port with a temporary
+// data directory and SQLite, and offers the employer side (CLI + employer API) to the tests.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
+
+export function binaryPath() {
+  if (process.env.VERZUIM_BIN) return process.env.VERZUIM_BIN;
+  const target = process.env.CARGO_TARGET_DIR || join(process.env.HOME ?? '/root', '.cache', 'verzuim-target');
+  return join(target, 'release', 'verzuim');
+}
+
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export async function startServer({ smtpPort }) {
+  const bin = binaryPath();
+  const frontendDir = join(repoRoot, 'frontend', 'dist');
+  if (!existsSync(bin)) throw new Error(`release binary missing: ${bin} (cargo build --release -p verzuim)`);
+  if (!existsSync(join(frontendDir, 'index.html'))) throw new Error(`SPA not built: ${frontendDir} (npm run build)`);
+
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'verzuim-e2e-'));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    VERZUIM_DATA_DIR: dataDir,
+    DATABASE_URL: `sqlite://${join(dataDir, 'verzuim.db')}`,
+    VERZUIM_BIND: `127.0.0.1:${port}`,
+    VERZUIM_PUBLIC_URL: baseUrl,
+    VERZUIM_FRONTEND_DIR: frontendDir,
+    SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+    VERZUIM_RATE_LIMIT_PER_MINUTE: '0',
+    VERZUIM_LOG: process.env.VERZUIM_LOG || 'warn',
+    VERZUIM_OUTBOX_POLL_MS: '100',
+    VERZUIM_JWT_SECRET: 'e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+  };
+  // cwd = the data dir, so a developer's .env in the repo is not picked up.
+  const child = spawn(bin, ['serve'], { env, cwd: dataDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = { code, signal };
+  });
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`verzuim serve exited early: ${JSON.stringify(exited)}`);
+    try {
+      const res = await fetch(`${baseUrl}/ready`);
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('verzuim serve did not become ready within 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  async function cli(...args) {
+    const { stdout } = await run(bin, args, { env, cwd: dataDir });
+    return JSON.parse(stdout);
+  }
+
+  async function stop() {
+    if (!exited) {
+      child.kill('SIGTERM');
+      await new Promise((r) => {
+        const timer = setTimeout(() => {
+          if (!exited) child.kill('SIGKILL');
+          r();
+        }, 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          r();
+        });
+      });
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  return { baseUrl, port, dataDir, cli, stop };
+}
+
+/** The employer's side: an employer, an API client and its bearer token. */
+export async function employerSession(server, name) {
+  const employer = await server.cli('employer', 'create', '--name', name, '--absence-email', 'verzuim@werkgever.example');
+  const client = await server.cli('client', 'create', '--employer', employer.id, '--name', 'e2e HR system');
+  const res = await fetch(`${server.baseUrl}/api/v1/oauth/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    }),
+  });
+  if (res.status !== 200) throw new Error(`token endpoint: ${res.status} ${await res.text()}`);
+  const { access_token: token } = await res.json();
+
+  async function call(method, path, body) {
+    const r = await fetch(`${server.baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : null, raw: text };
+  }
+
+  return { employerId: employer.id, name, call };
+}
