@@ -14,4 +14,5 @@ mod migrations;
 mod oauth;
 mod openapi;
 mod operations;
+mod resilience;
 mod webhooks;

@@ -38,6 +38,7 @@ function prefix(lang, key) {
 const SUBJECTS = {
   invitation: { nl: 'Activeer je account bij Verzuim', en: 'Activate your Verzuim account' },
   reset: { nl: 'Nieuw wachtwoord instellen', en: 'Set a new password' },
+  document: { nl: 'Nieuw document in je dossier', en: 'New document in your dossier' },
 };
 
 const CSP =
@@ -82,26 +83,61 @@ describe('server basics', () => {
     }
   });
 
-  test('the endpoints the SPA still types from its draft answer 404 (not the SPA)', async () => {
-    // When these start answering 401 the backend has them: move them into ../openapi.yaml types.
+  test('the employee endpoints want a session (401 problem+json, not the SPA)', async () => {
     for (const path of ['/api/v1/me/absences', '/api/v1/me/timeline', '/api/v1/me/documents']) {
       const res = await fetch(`${server.baseUrl}${path}`);
-      assert.ok([401, 404].includes(res.status), `${path}: ${res.status}`);
-      assert.doesNotMatch(res.headers.get('content-type') ?? '', /text\/html/, path);
+      assert.equal(res.status, 401, path);
+      assert.match(res.headers.get('content-type') ?? '', /application\/problem\+json/, path);
     }
   });
 });
 
+// The whole journey in all four combinations. E2E_QUICK=1 keeps it whole only at 360×740 in
+// Dutch and 1280×800 in English; the other two then run the core (activation, login, sick
+// report, timeline, dossier, recovery, my absences, log out).
+const FULL = new Set(['360x740-nl', '1280x800-en']);
+
 for (const { width, height } of DEVICES) {
   for (const { lang, locale } of LANGUAGES) {
     const device = `${width}x${height}-${lang}`;
-    test(`employee journey ${device}`, { timeout: 180_000 }, async () => {
-      await journey({ width, height, lang, locale, device });
+    const full = FULL.has(device) || process.env.E2E_QUICK !== '1';
+    test(`employee journey ${device}${full ? '' : ' (core)'}`, { timeout: 240_000 }, async () => {
+      await journey({ width, height, lang, locale, device, full });
     });
   }
 }
 
-async function journey({ width, height, lang, locale, device }) {
+/** Today in the browser's time zone (Europe/Amsterdam), YYYY-MM-DD. */
+function todayIso() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
+}
+
+/** A small valid PDF with `text` in it. */
+function pdf(text) {
+  const stream = `BT /F1 18 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function journey({ width, height, lang, locale, device, full }) {
   const T = (key, vars) => tr(lang, key, vars);
   const other = lang === 'nl' ? 'en' : 'nl';
   const email = `sanne.${lang}${width}@medewerker.example`;
@@ -208,18 +244,164 @@ async function journey({ width, height, lang, locale, device }) {
     await page.reload();
     await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
 
-    // ── The screens whose endpoints are not built yet degrade to their empty state ──
+    // ── Report sick: first sick day today, hours worked, a phone number ──
+    const today = todayIso();
+    const optionalField = (label) => page.getByLabel(new RegExp(`^${escapeRe(label)}\\s*\\(`));
     await page.getByRole('link', { name: T('home.reportSick') }).click();
     await heading.filter({ hasText: T('report.title') }).waitFor();
+    assert.equal(await field(T('report.firstSickDay')).inputValue(), today, 'first sick day defaults to today');
+    assert.equal(await field(T('report.firstSickDay')).getAttribute('max'), today, 'no future first sick day');
     await checkScreen('report-sick');
+    await optionalField(T('report.hoursWorked')).fill('4.5');
+    await optionalField(T('report.phone')).fill('+31 6 12345678');
+    const reported = page.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/me/absences') && r.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: T('report.submit') }).click();
+    const reportedRes = await reported;
+    assert.equal(reportedRes.status(), 201, `POST /me/absences: ${await reportedRes.text()}`);
+    const absence = await reportedRes.json();
+    assert.equal(absence.first_sick_day, today);
+    assert.equal(absence.hours_worked_first_day, 4.5);
+    assert.equal(absence.phone, '+31 6 12345678');
+    assert.equal(absence.status, 'open');
+    // The optional questions left unanswered stay unanswered.
+    for (const k of ['care_address', 'expected_duration', 'safety_net', 'occupational_accident', 'third_party_accident']) {
+      assert.equal(absence[k] ?? null, null, k);
+    }
 
+    // ── Home: the open absence with "Hersteld melden" and the Poortwachter timeline ──
+    await page.waitForURL(/\/\?done=reported/);
+    await alertSuccess.filter({ hasText: T('home.justReported') }).waitFor();
+    await page.getByRole('link', { name: T('home.reportRecovered') }).waitFor();
+    assert.equal(await page.getByRole('link', { name: T('home.reportSick'), exact: true }).count(), 0);
+    await page.getByRole('heading', { name: T('timeline.title') }).waitFor();
+    const milestones = page.locator('.timeline__list > li');
+    assert.ok((await milestones.count()) >= 10, `milestones: ${await milestones.count()}`);
+    assert.equal(await page.locator('.timeline__list > li[aria-current="step"]').count(), 1, 'exactly one next');
+    assert.equal(await page.locator('.timeline__list > li[data-status="next"]').count(), 1, 'exactly one next');
+    const next = page.locator('.timeline__list > li[aria-current="step"]');
+    assert.ok((await next.textContent()).includes(T('timeline.milestones.arbodienst_report')), 'week 1 is next');
+    await checkScreen('home-absence-timeline');
+
+    // A second sick report while one is open: the form is not offered.
+    await page.goto(`${server.baseUrl}/report-sick`);
+    await page.locator('.alert--info').filter({ hasText: T('report.alreadyOpen') }).waitFor();
+    await checkScreen('report-sick-already-open');
+
+    // ── The employer publishes one visible and one hidden document ──
+    const visiblePdf = pdf(`Plan van aanpak ${device}`);
+    const visibleTitle = lang === 'nl' ? 'Plan van aanpak' : 'Plan of action';
+    const hiddenTitle = lang === 'nl' ? 'Intern memo werkgever' : 'Internal employer memo';
+    const mailsBeforeDocs = smtp.count();
+    const upVisible = await employer.upload(created.body.id, {
+      bytes: visiblePdf,
+      fileName: 'plan-van-aanpak.pdf',
+      title: visibleTitle,
+      category: 'plan_of_action',
+      documentDate: today,
+      visible: true,
+    });
+    assert.equal(upVisible.status, 201, `upload visible: ${upVisible.raw}`);
+    const upHidden = await employer.upload(created.body.id, {
+      bytes: pdf('hidden'),
+      fileName: 'memo.pdf',
+      title: hiddenTitle,
+      category: 'correspondence',
+      documentDate: today,
+      visible: false,
+    });
+    assert.equal(upHidden.status, 201, `upload hidden: ${upHidden.raw}`);
+    // The employee is told by e-mail (a link to the portal, never the document or its title).
+    const docMail = await smtp.waitFor(email, (m) => m.subject === SUBJECTS.document[lang], { since: mailsBeforeDocs });
+    assert.ok(docMail.links.some((l) => l.startsWith(server.baseUrl)), `portal link: ${docMail.links.join(' ')}`);
+    assert.ok(!`${docMail.text}${docMail.html}`.includes(hiddenTitle), 'no mail about the hidden document');
+
+    // ── Dossier: the visible document only; downloading it works ──
+    const docsAnswer = page.waitForResponse((r) => /\/api\/v1\/me\/documents(\?|$)/.test(r.url()));
+    await nav.getByRole('link', { name: T('nav.dossier') }).click();
+    await heading.filter({ hasText: T('dossier.title') }).waitFor();
+    const employeeAuth = (await docsAnswer).request().headers().authorization;
+    const cards = page.locator('.document');
+    await cards.filter({ hasText: visibleTitle }).waitFor();
+    assert.equal(await cards.count(), 1, 'one document in the dossier');
+    assert.equal(await page.getByText(hiddenTitle).count(), 0, 'the hidden document is not shown');
+    const meta = await cards.first().locator('.small').textContent();
+    assert.ok(meta.includes(T('dossier.categories.plan_of_action')), `category in ${meta}`);
+    assert.ok(meta.includes(T('dossier.authors.employer')), `author role in ${meta}`);
+    await checkScreen('dossier');
+    const downloadEvent = page.waitForEvent('download');
+    const contentAnswer = page.waitForResponse((r) => r.url().endsWith(`/api/v1/me/documents/${upVisible.body.id}/content`));
+    await page.getByRole('button', { name: T('dossier.downloadLabel', { title: visibleTitle }) }).click();
+    assert.equal((await contentAnswer).status(), 200);
+    const download = await downloadEvent;
+    assert.match(download.suggestedFilename(), /\.pdf$/, download.suggestedFilename());
+    const downloadedPath = await download.path();
+    assert.ok(readFileSync(downloadedPath).equals(visiblePdf), 'the downloaded file is the uploaded PDF');
+    assert.equal(await alertError.count(), 0, 'no download error');
+    // The hidden one is invisible in every way for the employee (API, with the SPA's token).
+    for (const path of [`/api/v1/me/documents/${upHidden.body.id}`, `/api/v1/me/documents/${upHidden.body.id}/content`]) {
+      const r = await fetch(`${server.baseUrl}${path}`, { headers: { Authorization: employeeAuth } });
+      assert.equal(r.status, 404, `${path} for the employee`);
+    }
+    const listed = await fetch(`${server.baseUrl}/api/v1/me/documents`, { headers: { Authorization: employeeAuth } });
+    assert.deepEqual((await listed.json()).items.map((d) => d.id), [upVisible.body.id]);
+
+    // ── My absences lists the open absence ──
     await nav.getByRole('link', { name: T('nav.absences') }).click();
-    await page.getByText(T('absences.empty')).waitFor();
+    await heading.filter({ hasText: T('absences.title') }).waitFor();
+    const absenceCards = page.locator('.card-list > li');
+    await absenceCards.first().waitFor();
+    assert.equal(await absenceCards.count(), 1);
+    assert.ok((await absenceCards.first().textContent()).includes(T('absences.status.open')));
+    if (full) await checkScreen('absences-open');
+
+    // ── Partial recovery (full journey only): the absence stays open ──
+    await nav.getByRole('link', { name: T('nav.home') }).click();
+    await page.getByRole('link', { name: T('home.reportRecovered') }).click();
+    await heading.filter({ hasText: T('recovery.title') }).waitFor();
+    await checkScreen('recovery');
+    if (full) {
+      await page.getByLabel(T('recovery.partial'), { exact: true }).check();
+      await page.getByLabel(T('recovery.percentage'), { exact: true }).fill('50');
+      await checkScreen('recovery-partial');
+      const partial = page.waitForResponse((r) => r.url().endsWith('/partial-recovery'));
+      await page.getByRole('button', { name: T('recovery.submitPartial') }).click();
+      const partialRes = await partial;
+      assert.equal(partialRes.status(), 200, `partial recovery: ${await partialRes.text()}`);
+      await alertSuccess.filter({ hasText: T('home.justPartial') }).waitFor();
+      await page.locator('.card--open p').filter({ hasText: prefix(lang, 'home.partial') }).filter({ hasText: '50%' }).waitFor();
+      await page.getByRole('link', { name: T('home.reportRecovered') }).click();
+      await heading.filter({ hasText: T('recovery.title') }).waitFor();
+    }
+
+    // ── Report recovery (today): home offers "Ziek melden" again ──
+    assert.equal(await field(T('recovery.recoveredOn')).inputValue(), today);
+    const recovered = page.waitForResponse((r) => r.url().endsWith(`/api/v1/me/absences/${absence.id}/recovery`));
+    await page.getByRole('button', { name: T('recovery.submitFull') }).click();
+    const recoveredRes = await recovered;
+    assert.equal(recoveredRes.status(), 200, `recovery: ${await recoveredRes.text()}`);
+    assert.equal((await recoveredRes.json()).recovered_on, today);
+    await page.waitForURL(/\/\?done=recovered/);
+    await alertSuccess.filter({ hasText: T('home.justRecovered') }).waitFor();
+    await page.getByRole('link', { name: T('home.reportSick') }).waitFor();
+    await page.getByText(T('home.noOpenAbsence')).waitFor();
+    assert.equal(await page.locator('.timeline').count(), 0, 'no timeline without an open absence');
+    await checkScreen('home-recovered');
+
+    // ── My absences: the recovered absence ──
+    await nav.getByRole('link', { name: T('nav.absences') }).click();
+    await heading.filter({ hasText: T('absences.title') }).waitFor();
+    await absenceCards.filter({ hasText: T('absences.status.recovered') }).waitFor();
+    assert.equal(await absenceCards.count(), 1);
     await checkScreen('absences');
 
-    await nav.getByRole('link', { name: T('nav.dossier') }).click();
-    await page.getByText(T('dossier.empty')).waitFor();
-    await checkScreen('dossier');
+    if (!full) {
+      await nav.getByRole('button', { name: T('nav.logout') }).click();
+      await page.waitForURL(/\/login\?loggedout=1/);
+      dev.assertNoProblems('end');
+      return;
+    }
 
     await nav.getByRole('link', { name: T('nav.help') }).click();
     await heading.filter({ hasText: T('help.title') }).waitFor();

@@ -254,7 +254,7 @@ pub fn report(
     reported_by: ReportedBy,
     change: &Change,
 ) -> Result<AbsenceRow, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         lock_employer(conn, employer_id)?;
         if find_open(conn, employer_id, employee_id)?.is_some() {
             return Err(open_conflict());
@@ -379,7 +379,7 @@ pub fn recover(
     parse: impl FnOnce(NaiveDate) -> Result<Recovery, ApiError>,
     change: &Change,
 ) -> Result<AbsenceRow, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = lock_and_find(conn, owner, id)?;
         require_open(&row)?;
         let recovery = parse(row.first_sick_day)?;
@@ -424,7 +424,7 @@ pub fn partially_recover(
     parse: impl FnOnce(NaiveDate) -> Result<PartialRecoveryReport, ApiError>,
     change: &Change,
 ) -> Result<AbsenceRow, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = lock_and_find(conn, owner, id)?;
         require_open(&row)?;
         let partial = parse(row.first_sick_day)?;
@@ -488,7 +488,7 @@ pub fn correct(
     parse: impl FnOnce(NaiveDate, Option<NaiveDate>) -> Result<CorrectionInput, ApiError>,
     change: &Change,
 ) -> Result<AbsenceRow, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = lock_and_find(conn, owner, id)?;
         if row.status() == AbsenceStatus::Cancelled {
             return Err(ApiError::Conflict("This absence was cancelled.".into()));
@@ -556,7 +556,7 @@ pub fn cancel(
     reason: Option<String>,
     change: &Change,
 ) -> Result<AbsenceRow, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let row = lock_and_find(conn, owner, id)?;
         if row.status() == AbsenceStatus::Cancelled {
             return Err(ApiError::Conflict(

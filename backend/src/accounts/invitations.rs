@@ -50,7 +50,7 @@ pub async fn send_invitation(
     let expires_at = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let (account, employer_name) = employees::table
                     .inner_join(employers::table)
                     .filter(employees::id.eq(&employee_id))
@@ -167,7 +167,7 @@ fn check_identity(
     date_of_birth: NaiveDate,
     max_failures: i32,
 ) -> Result<IdentityOutcome, ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let found = invitations::table
             .inner_join(employees::table)
             .filter(invitations::token_hash.eq(secret_digest(token)))
@@ -295,7 +295,7 @@ pub async fn activate(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let activated_at = now();
                 let used = diesel::update(
                     invitations::table

@@ -37,7 +37,7 @@ pub fn record_failure(
     email: &str,
     settings: &AccountSettings,
 ) -> Result<(), ApiError> {
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let at = now();
         let updated = diesel::update(login_attempts::table.find(email))
             .set((

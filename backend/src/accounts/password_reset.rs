@@ -54,7 +54,7 @@ pub async fn request_reset(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let accounts: Vec<Account> = employees::table
                     .filter(employees::email_normalised.eq(&email))
                     .filter(employees::deleted_at.is_null())
@@ -160,7 +160,7 @@ pub async fn complete_reset(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let at = now();
                 let used = diesel::update(
                     password_resets::table

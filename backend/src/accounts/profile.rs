@@ -113,7 +113,7 @@ pub async fn patch_me(
     let me = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 if let Some(language) = patch.language {
                     diesel::update(employees::table.find(&employee.employee_id))
                         .set(employees::language.eq(language.as_str()))
@@ -189,7 +189,7 @@ pub async fn change_password(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 diesel::update(employees::table.find(&employee.employee_id))
                     .set((
                         employees::password_hash.eq(Some(password_hash)),

@@ -47,7 +47,7 @@ pub fn write(conn: &mut DbConnection, message: Option<&str>) -> Result<ServiceSt
         ));
     }
     let at = now();
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         let updated = diesel::update(service_status::table.find(ROW))
             .set((
                 service_status::message.eq(message),

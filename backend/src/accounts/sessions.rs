@@ -220,7 +220,7 @@ pub async fn login(
             let session = state
                 .db
                 .run(move |conn| {
-                    conn.transaction(|conn| {
+                    crate::db::write_transaction(conn, |conn| {
                         lockout::clear(conn, &email)?;
                         let family_id = uuid::Uuid::new_v4().to_string();
                         let refresh_token =
@@ -261,7 +261,7 @@ pub async fn refresh(
     let outcome = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let found = refresh_tokens::table
                     .inner_join(employees::table)
                     .filter(refresh_tokens::token_hash.eq(secret_digest(&presented)))

@@ -179,6 +179,24 @@ pub fn now() -> chrono::NaiveDateTime {
     chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
 }
 
+/// A transaction that will write. On SQLite its first statement takes the write lock, so a
+/// concurrent writer makes it wait (busy_timeout) instead of failing: a deferred transaction
+/// that reads first and writes later cannot wait in WAL mode and answers "database is locked"
+/// when another connection committed in between. PostgreSQL needs nothing extra.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        if let DbConnection::Sqlite(sqlite) = conn {
+            // Matches no row, but an UPDATE starts a write transaction all the same.
+            sqlite.batch_execute("UPDATE employers SET id = id WHERE 0")?;
+        }
+        work(conn)
+    })
+}
+
 /// Whether a diesel error is a unique-constraint violation (SQLite carries no constraint name).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

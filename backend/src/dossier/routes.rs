@@ -387,7 +387,7 @@ pub async fn upload(
         state
             .db
             .run(move |conn| {
-                conn.transaction(|conn| {
+                crate::db::write_transaction(conn, |conn| {
                     find_employee(conn, &document.employer_id, &document.employee_id)?;
                     if let Some(absence_id) = &document.absence_id {
                         let found = absences::table
@@ -557,7 +557,7 @@ pub async fn patch_one(
     let document = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let owner = Owner::Employer(client.employer_id.clone());
                 let mut document = queries::find(conn, &owner, &id)?;
                 let was_visible = document.visible_to_employee;
@@ -623,7 +623,7 @@ pub async fn delete_one(
     let document = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let owner = Owner::Employer(client.employer_id.clone());
                 let document = queries::find(conn, &owner, &id)?;
                 diesel::delete(documents::table.find(&document.id)).execute(conn)?;
@@ -788,7 +788,7 @@ async fn read_audited(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 let document = queries::find(conn, &owner, &id)?;
                 crate::audit::record(
                     conn,

@@ -90,7 +90,7 @@ pub fn record(
 ) -> Result<String, ApiError> {
     // A savepoint inside the caller's transaction, or a transaction of its own when the caller
     // has none, so the event and its deliveries are written together either way.
-    conn.transaction(|conn| {
+    crate::db::write_transaction(conn, |conn| {
         if let DbConnection::Postgres(pg) = conn {
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .bind::<Text, _>(format!("verzuim.events:{employer_id}"))

@@ -692,7 +692,7 @@ pub async fn deliver(
     let recorded = db
         .run(move |conn| {
             let at = now();
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 diesel::insert_into(webhook_attempts::table)
                     .values((
                         webhook_attempts::webhook_id.eq(&endpoint.id),

@@ -1,6 +1,5 @@
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
-import type { paths as draftPaths } from './draft-schema';
 import type { AccessToken } from './types';
 
 /*
@@ -113,9 +112,3 @@ const clientOptions = {
 /** The backend's API, typed from ../openapi.yaml. */
 export const api = createClient<paths>(clientOptions);
 
-/**
- * TEMPORARY: the employee endpoints the backend does not serve yet (/me/absences*,
- * /me/documents*, /me/timeline), typed from openapi.draft-absences-documents.yaml. Callers treat
- * a 404 as "nothing yet". Move each call to `api` once ../openapi.yaml describes it.
- */
-export const draftApi = createClient<draftPaths>(clientOptions);

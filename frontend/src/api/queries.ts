@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, draftApi } from './client';
+import { api } from './client';
 import { isApiError, unwrap } from './problem';
 import type { Absence, AbsenceList, DocumentList } from './types';
 import { normaliseLanguage } from '../i18n';
@@ -28,31 +28,12 @@ export function useMe() {
   return query;
 }
 
-/**
- * A 404 of a list endpoint that the backend does not serve yet (the draft endpoints) reads as
- * an empty list, so the screens show their empty state instead of an error.
- */
-export async function emptyOn404<T extends { items: unknown[]; next_cursor?: string | null }>(
-  load: () => Promise<T>,
-): Promise<T> {
-  try {
-    return await load();
-  } catch (e) {
-    if (isApiError(e, 404)) return { items: [], next_cursor: null } as unknown as T;
-    throw e;
-  }
-}
-
 export async function fetchAbsences(cursor?: string): Promise<AbsenceList> {
-  return emptyOn404(async () =>
-    unwrap(await draftApi.GET('/api/v1/me/absences', { params: { query: { limit: 50, cursor } } })),
-  );
+  return unwrap(await api.GET('/api/v1/me/absences', { params: { query: { limit: 50, cursor } } }));
 }
 
 export async function fetchDocuments(cursor?: string): Promise<DocumentList> {
-  return emptyOn404(async () =>
-    unwrap(await draftApi.GET('/api/v1/me/documents', { params: { query: { limit: 50, cursor } } })),
-  );
+  return unwrap(await api.GET('/api/v1/me/documents', { params: { query: { limit: 50, cursor } } }));
 }
 
 /** First page of GET /me/absences (newest first); the open one, if any. */
@@ -74,7 +55,7 @@ export function useTimeline(enabled = true) {
     enabled,
     queryFn: async () => {
       try {
-        return unwrap(await draftApi.GET('/api/v1/me/timeline'));
+        return unwrap(await api.GET('/api/v1/me/timeline'));
       } catch (e) {
         if (isApiError(e, 404)) return null;
         throw e;

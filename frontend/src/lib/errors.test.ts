@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TFunction } from 'i18next';
 import { ApiError } from '../api/problem';
-import { emptyOn404 } from '../api/queries';
 import { errorMessage, passwordServerMessage } from './errors';
 
 const t = ((key: string) => key) as unknown as TFunction;
@@ -20,22 +19,5 @@ describe('errorMessage', () => {
     const e = new ApiError(400, { type: '/problems/validation', title: 'x', status: 400, detail: 'English text' }, null);
     expect(errorMessage(e, t)).toBe('common.invalidInput');
     expect(errorMessage(new ApiError(429, undefined, '60'), t)).toBe('common.tooManyRequests');
-  });
-});
-
-describe('emptyOn404', () => {
-  it('reads a 404 of an endpoint that is not there yet as an empty list', async () => {
-    const list = await emptyOn404(async () => {
-      throw new ApiError(404, undefined, null);
-    });
-    expect(list).toEqual({ items: [], next_cursor: null });
-  });
-
-  it('passes other errors on', async () => {
-    await expect(
-      emptyOn404(async () => {
-        throw new ApiError(500, undefined, null);
-      }),
-    ).rejects.toBeInstanceOf(ApiError);
   });
 });

@@ -1,10 +1,10 @@
 import { useState } from 'react';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { draftApi } from '../api/client';
+import { api } from '../api/client';
 import { unwrap } from '../api/problem';
-import { fetchDocuments, queryKeys, useMe } from '../api/queries';
-import type { Contact, Document, Me } from '../api/types';
+import { fetchDocuments, queryKeys } from '../api/queries';
+import type { Document } from '../api/types';
 import { Alert } from '../components/Alert';
 import { PageHeading } from '../components/PageHeading';
 import { formatDate } from '../lib/dates';
@@ -18,42 +18,9 @@ const EXTENSIONS: Record<string, string> = {
   'text/plain': '.txt',
 };
 
-function ContactCard({ title, contact }: { title: string; contact: Contact }) {
-  const { t } = useTranslation();
-  return (
-    <div className="contact">
-      <h3 className="contact__title">{title}</h3>
-      {contact.name ? <p className="contact__name">{contact.name}</p> : null}
-      <dl className="meta">
-        {contact.email ? (
-          <div>
-            <dt>{t('dossier.contactEmail')}</dt>
-            <dd>
-              <a href={`mailto:${contact.email}`}>{contact.email}</a>
-            </dd>
-          </div>
-        ) : null}
-        {contact.phone ? (
-          <div>
-            <dt>{t('dossier.contactPhone')}</dt>
-            <dd>
-              <a href={`tel:${contact.phone.replace(/[^\d+]/g, '')}`}>{contact.phone}</a>
-            </dd>
-          </div>
-        ) : null}
-      </dl>
-    </div>
-  );
-}
-
-function hasContact(c: Contact | null | undefined): c is Contact {
-  return !!c && !!(c.name || c.email || c.phone);
-}
-
 export function DossierPage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
-  const me = useMe();
   const [downloading, setDownloading] = useState<string | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
   const query = useInfiniteQuery({
@@ -68,14 +35,14 @@ export function DossierPage() {
     setDownloadError(null);
     setDownloading(doc.id);
     try {
-      const res = await draftApi.GET('/api/v1/me/documents/{id}/content', {
+      const res = await api.GET('/api/v1/me/documents/{id}/content', {
         params: { path: { id: doc.id } },
         parseAs: 'blob',
       });
       const blob = unwrap(res) as unknown as Blob;
       const name =
         filenameFromDisposition(res.response.headers.get('Content-Disposition')) ??
-        sanitiseFilename(doc.title) + (EXTENSIONS[doc.content_type] ?? '');
+        (doc.file_name ? sanitiseFilename(doc.file_name) : sanitiseFilename(doc.title) + (EXTENSIONS[doc.content_type] ?? ''));
       saveBlob(blob, name);
     } catch (err) {
       setDownloadError(err instanceof TypeError ? t('common.networkError') : t('dossier.downloadFailed'));
@@ -83,11 +50,6 @@ export function DossierPage() {
       setDownloading(null);
     }
   };
-
-  // GET /me does not carry the contacts (yet): read them if and when the backend adds them.
-  const contacts = me.data as (Me & { hr_contact?: Contact | null; case_manager?: Contact | null }) | undefined;
-  const hr = contacts?.hr_contact;
-  const cm = contacts?.case_manager;
 
   return (
     <>
@@ -109,7 +71,7 @@ export function DossierPage() {
                 {t('dossier.meta', {
                   category: t(`dossier.categories.${d.category}`),
                   date: formatDate(d.document_date, lang),
-                  author: t(`dossier.authors.${d.author_role}`),
+                  author: t(`dossier.authors.${d.published_by.role}`),
                 })}
                 {' · '}
                 {formatSize(d.size, lang)}
@@ -142,18 +104,10 @@ export function DossierPage() {
           {t('dossier.askTitle')}
         </h2>
         <p>{t('dossier.askIntro')}</p>
-        {hasContact(hr) || hasContact(cm) ? (
-          <div className="contacts">
-            {hasContact(hr) ? <ContactCard title={t('dossier.hrContact')} contact={hr} /> : null}
-            {hasContact(cm) ? <ContactCard title={t('dossier.caseManager')} contact={cm} /> : null}
-          </div>
-        ) : (
-          <ul>
-            <li>{t('dossier.hrContact')}</li>
-            <li>{t('dossier.caseManager')}</li>
-          </ul>
-        )}
-        {me.data && !hasContact(hr) && !hasContact(cm) ? <p className="small">{t('dossier.noContact')}</p> : null}
+        <ul>
+          <li>{t('dossier.hrContact')}</li>
+          <li>{t('dossier.caseManager')}</li>
+        </ul>
       </section>
     </>
   );

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
-import { draftApi } from '../api/client';
+import { api } from '../api/client';
 import { ApiError, unwrap } from '../api/problem';
 import { findOpenAbsence, queryKeys, useAbsences } from '../api/queries';
 import { Alert } from '../components/Alert';
@@ -62,14 +62,14 @@ export function RecoveryPage() {
     try {
       if (kind === 'full') {
         unwrap(
-          await draftApi.POST('/api/v1/me/absences/{id}/recovery', {
+          await api.POST('/api/v1/me/absences/{id}/recovery', {
             params: { path: { id: open.id } },
             body: { recovered_on: date },
           }),
         );
       } else {
         unwrap(
-          await draftApi.POST('/api/v1/me/absences/{id}/partial-recovery', {
+          await api.POST('/api/v1/me/absences/{id}/partial-recovery', {
             params: { path: { id: open.id } },
             body: { from: date, percentage: Number(percentage) },
           }),
@@ -83,7 +83,7 @@ export function RecoveryPage() {
         const fe = err.fieldErrors();
         setErrors({ date: fe.recovered_on ?? fe.from, percentage: fe.percentage });
       }
-      setError(err instanceof ApiError && err.status === 404 ? t('common.notAvailable') : errorMessage(err, t));
+      setError(errorMessage(err, t));
     } finally {
       setBusy(false);
     }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
-import { draftApi } from '../api/client';
+import { api } from '../api/client';
 import { ApiError, unwrap } from '../api/problem';
 import { findOpenAbsence, queryKeys, useAbsences } from '../api/queries';
 import type { ExpectedDuration, SickReport } from '../api/types';
@@ -68,13 +68,12 @@ export function ReportSickPage() {
 
     setBusy(true);
     try {
-      unwrap(await draftApi.POST('/api/v1/me/absences', { body }));
+      unwrap(await api.POST('/api/v1/me/absences', { body }));
       await queryClient.invalidateQueries({ queryKey: queryKeys.absences });
       await queryClient.invalidateQueries({ queryKey: queryKeys.timeline });
       navigate('/?done=reported');
     } catch (err) {
-      if (err instanceof ApiError && err.status === 404) setError(t('common.notAvailable'));
-      else if (err instanceof ApiError && err.status === 409) setError(t('report.alreadyOpen'));
+      if (err instanceof ApiError && err.status === 409) setError(t('report.alreadyOpen'));
       else if (err instanceof ApiError && err.status === 400 && err.problem.errors?.length) {
         setErrors(err.fieldErrors() as Errors);
         setError(errorMessage(err, t));
@@ -153,7 +152,7 @@ export function ReportSickPage() {
             hint={t('report.careAddressHint')}
             optional
             rows={3}
-            maxLength={500}
+            maxLength={300}
             value={careAddress}
             onChange={(e) => setCareAddress(e.target.value)}
             error={errors.care_address}

@@ -122,5 +122,28 @@ export async function employerSession(server, name) {
     return { status: r.status, body: text ? JSON.parse(text) : null, raw: text };
   }
 
-  return { employerId: employer.id, name, call };
+  /** POST /employees/{id}/documents (multipart: file, title, category, document_date, visible_to_employee). */
+  async function upload(employeeId, { bytes, fileName, title, category, documentDate, visible }) {
+    const form = new FormData();
+    form.append('file', new Blob([bytes], { type: 'application/pdf' }), fileName);
+    form.append('title', title);
+    form.append('category', category);
+    form.append('document_date', documentDate);
+    form.append('visible_to_employee', String(visible));
+    const r = await fetch(`${server.baseUrl}/api/v1/employees/${employeeId}/documents`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      body: form,
+    });
+    const text = await r.text();
+    let body = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: r.status, body, raw: text };
+  }
+
+  return { employerId: employer.id, name, call, upload };
 }

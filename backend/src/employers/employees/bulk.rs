@@ -334,7 +334,9 @@ pub async fn bulk_upsert(
                 .map(|row| parse_bulk_row(row, today))
                 .collect();
             reject_repeated_external_ids(&mut rows);
-            conn.transaction(|conn| apply(conn, &client.employer_id, rows, atomic))
+            crate::db::write_transaction(conn, |conn| {
+                apply(conn, &client.employer_id, rows, atomic)
+            })
         })
         .await?;
     Ok(match outcome {

@@ -147,7 +147,7 @@ pub async fn create(
         .db
         .run(move |conn| {
             let employer_id = client.employer_id;
-            let employee = conn.transaction(|conn| {
+            let employee = crate::db::write_transaction(conn, |conn| {
                 lock_employer(conn, &employer_id)?;
                 if email_taken_by(conn, &employer_id, &valid.email.normalised(), None)?.is_some() {
                     return Err(email_conflict());
@@ -236,7 +236,7 @@ pub async fn patch_one(
         .db
         .run(move |conn| {
             let employer_id = client.employer_id;
-            let employee = conn.transaction(|conn| {
+            let employee = crate::db::write_transaction(conn, |conn| {
                 lock_employer(conn, &employer_id)?;
                 let existing = find_employee(conn, &employer_id, &id)?;
                 let changes = effective_changes(requested, &existing);
@@ -296,7 +296,7 @@ pub async fn delete_one(
         .db
         .run(move |conn| {
             let employer_id = client.employer_id;
-            conn.transaction(|conn| {
+            crate::db::write_transaction(conn, |conn| {
                 lock_employer(conn, &employer_id)?;
                 let employee = find_employee(conn, &employer_id, &id)?;
                 let now = now();
@@ -360,7 +360,7 @@ pub async fn upsert_by_external_id(
         .db
         .run(move |conn| {
             let employer_id = client.employer_id;
-            let (created, employee) = conn.transaction(|conn| {
+            let (created, employee) = crate::db::write_transaction(conn, |conn| {
                 lock_employer(conn, &employer_id)?;
                 let email = valid.email.normalised();
                 match find_by_external_id(conn, &employer_id, path_id.as_str())? {
