@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::TimeDelta;
 use secrecy::SecretString;
 use url::Url;
 
@@ -79,15 +80,15 @@ pub struct S3Settings {
 /// Limits and lifetimes of SPEC §2–3; every default is the value the spec names.
 #[derive(Debug, Clone)]
 pub struct AccountSettings {
-    pub invitation_ttl: Duration,
+    pub invitation_ttl: TimeDelta,
     pub activation_max_failures: i32,
     pub password_min_chars: usize,
     pub password_max_chars: usize,
     pub lockout_threshold: i32,
-    pub lockout_duration: Duration,
-    pub reset_ttl: Duration,
+    pub lockout_duration: TimeDelta,
+    pub reset_ttl: TimeDelta,
     pub access_token_ttl: Duration,
-    pub refresh_token_ttl: Duration,
+    pub refresh_token_ttl: TimeDelta,
     /// Argon2 runs on this many (low-priority) threads, so a login storm cannot starve other work.
     pub password_hash_concurrency: usize,
     /// `Secure` on the refresh cookie; only turned off for plain-http development setups
@@ -242,15 +243,15 @@ impl Settings {
             outbox: outbox_settings(&get)?,
             webhooks: crate::events::webhooks::WebhookSettings::from_lookup(&get)?,
             accounts: AccountSettings {
-                invitation_ttl: seconds(&get, "VERZUIM_INVITATION_TTL_SECONDS", 14 * 24 * 3600)?,
+                invitation_ttl: time_span(&get, "VERZUIM_INVITATION_TTL_SECONDS", 14 * 24 * 3600)?,
                 activation_max_failures: parse_number(&get, "VERZUIM_ACTIVATION_MAX_FAILURES", 5)?,
                 password_min_chars: parse_number(&get, "VERZUIM_PASSWORD_MIN_CHARS", 10)?,
                 password_max_chars: parse_number(&get, "VERZUIM_PASSWORD_MAX_CHARS", 128)?,
                 lockout_threshold: parse_number(&get, "VERZUIM_LOCKOUT_THRESHOLD", 3)?,
-                lockout_duration: seconds(&get, "VERZUIM_LOCKOUT_SECONDS", 3600)?,
-                reset_ttl: seconds(&get, "VERZUIM_RESET_TTL_SECONDS", 3600)?,
+                lockout_duration: time_span(&get, "VERZUIM_LOCKOUT_SECONDS", 3600)?,
+                reset_ttl: time_span(&get, "VERZUIM_RESET_TTL_SECONDS", 3600)?,
                 access_token_ttl: seconds(&get, "VERZUIM_ACCESS_TOKEN_TTL_SECONDS", 900)?,
-                refresh_token_ttl: seconds(
+                refresh_token_ttl: time_span(
                     &get,
                     "VERZUIM_REFRESH_TOKEN_TTL_SECONDS",
                     30 * 24 * 3600,
@@ -363,6 +364,19 @@ fn seconds(
     default: u64,
 ) -> Result<Duration, SettingsError> {
     parse_number(get, variable, default).map(Duration::from_secs)
+}
+
+/// A span the database arithmetic uses (expiry and block times), as chrono's type.
+fn time_span(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: i64,
+) -> Result<TimeDelta, SettingsError> {
+    let seconds: i64 = parse_number(get, variable, default)?;
+    match TimeDelta::try_seconds(seconds) {
+        Some(span) if seconds >= 0 => Ok(span),
+        _ => Err(invalid(variable, format!("`{seconds}` seconds is out of range"))),
+    }
 }
 
 fn parse_number<T: std::str::FromStr>(

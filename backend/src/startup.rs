@@ -54,6 +54,8 @@ pub fn api_app() -> (
                 .service(employers::oauth::issue_token)
                 .service(employers::routes::get_employer)
                 .service(employers::routes::patch_employer)
+                .service(employers::contacts::get_for_employee)
+                .service(employers::contacts::patch_for_employee)
                 .configure(employers::employees::routes)
                 .configure(accounts::routes)
                 .configure(absences::routes)

@@ -612,4 +612,56 @@ on_both_databases! {
         assert!(status["message"].is_null());
         assert!(app.cli(&["status", "set", "--message", "  "]).is_err());
     }
+
+    async fn profile_names_whom_to_ask_about_the_dossier_with_per_employee_overrides(backend) {
+        let world = World::activated(backend).await;
+        let (access, _) = world.session().await;
+        let me: Value = world.me(&access).await.json().await.unwrap();
+        assert!(me["dossier_contacts"]["hr_contact"].is_null());
+        assert!(me["dossier_contacts"]["case_manager"].is_null());
+
+        let hr = json!({"name": "Anna de Vries", "email": "hr@bakkerij.nl", "phone": null});
+        let arbo = json!({"name": "Pieter Bos", "email": null, "phone": "020-1234567"});
+        let response = world.app.http.patch(world.url("/api/v1/employer")).bearer_auth(&world.employer.token)
+            .json(&json!({"hr_contact": hr, "case_manager": arbo})).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let me: Value = world.me(&access).await.json().await.unwrap();
+        assert_eq!(me["dossier_contacts"]["hr_contact"], hr);
+        assert_eq!(me["dossier_contacts"]["case_manager"], arbo);
+
+        // Another case manager for this employee only; the HR contact stays the default.
+        let own = json!({"name": "Fatima El Amrani", "email": "f.elamrani@arbodienst.nl", "phone": null});
+        let path = format!("/api/v1/employees/{}/dossier-contacts", world.employee_id);
+        let response = world.app.http.patch(world.url(&path)).bearer_auth(&world.employer.token)
+            .json(&json!({"case_manager": own})).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let named: Value = response.json().await.unwrap();
+        assert_eq!(named["case_manager"], own);
+        assert!(named["hr_contact"].is_null(), "the employee has no HR contact of their own");
+        let me: Value = world.me(&access).await.json().await.unwrap();
+        assert_eq!(me["dossier_contacts"]["hr_contact"], hr);
+        assert_eq!(me["dossier_contacts"]["case_manager"], own);
+
+        // null returns the role to the employer's default.
+        let response = world.app.http.patch(world.url(&path)).bearer_auth(&world.employer.token)
+            .json(&json!({"case_manager": null})).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let me: Value = world.me(&access).await.json().await.unwrap();
+        assert_eq!(me["dossier_contacts"]["case_manager"], arbo);
+    }
+
+    async fn dossier_contacts_of_another_employers_employee_answer_404(backend) {
+        let world = World::new(backend).await;
+        let other_id = world.app.create_employer("Concurrent BV");
+        let other_token = world.app.token(&world.app.create_client(&other_id, None)).await;
+        let path = format!("/api/v1/employees/{}/dossier-contacts", world.employee_id);
+        let response = world.app.http.get(world.url(&path)).bearer_auth(&other_token).send().await.unwrap();
+        assert_problem(response, 404).await;
+        let response = world.app.http.patch(world.url(&path)).bearer_auth(&other_token)
+            .json(&json!({"hr_contact": {"name": "Indringer"}})).send().await.unwrap();
+        assert_problem(response, 404).await;
+        let own: Value = world.app.http.get(world.url(&path)).bearer_auth(&world.employer.token).send().await.unwrap().json().await.unwrap();
+        assert!(own["hr_contact"].is_null(), "nothing was stored for the employee");
+    }
 }
+

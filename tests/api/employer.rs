@@ -65,4 +65,43 @@ on_both_databases! {
         let problem = assert_problem(patch(&app, &session.token, json!({"name": "a".repeat(201)})).await, 400).await;
         assert_eq!(problem["errors"][0]["field"], "name");
     }
+
+    async fn patch_employer_keeps_the_dossier_contacts_employees_see(backend) {
+        let app = TestApp::spawn(backend).await;
+        let session = app.employer_session().await;
+        let hr = json!({"name": "Anna de Vries", "email": "hr@bakkerij.nl", "phone": "+31 20 123 4567"});
+        let case_manager = json!({"name": "Pieter Bos", "email": "p.bos@arbodienst.nl", "phone": null});
+        let body: Value = patch(&app, &session.token, json!({"hr_contact": hr, "case_manager": case_manager})).await.json().await.unwrap();
+        assert_eq!(body["hr_contact"], hr);
+        assert_eq!(body["case_manager"], case_manager);
+        let current: Value = app.http.get(app.url("/api/v1/employer")).bearer_auth(&session.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(current["hr_contact"], hr);
+        assert_eq!(current["case_manager"], case_manager);
+
+        // Another field alone leaves them; null removes one.
+        let body: Value = patch(&app, &session.token, json!({"name": "Bakkerij Bos"})).await.json().await.unwrap();
+        assert_eq!(body["hr_contact"], hr);
+        let body: Value = patch(&app, &session.token, json!({"case_manager": null})).await.json().await.unwrap();
+        assert_eq!(body["hr_contact"], hr);
+        assert!(body["case_manager"].is_null());
+    }
+
+    async fn patch_employer_rejects_a_bad_dossier_contact_and_stores_nothing(backend) {
+        let app = TestApp::spawn(backend).await;
+        let session = app.employer_session().await;
+        let response = patch(&app, &session.token, json!({
+            "name": "Nieuwe naam",
+            "hr_contact": {"name": " ", "email": "geen-adres", "phone": "bel me"},
+        })).await;
+        let problem = assert_problem(response, 400).await;
+        let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["hr_contact.name", "hr_contact.email", "hr_contact.phone"]);
+        let current: Value = app.http.get(app.url("/api/v1/employer")).bearer_auth(&session.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(current["name"], "Bakkerij de Vries");
+        assert!(current["hr_contact"].is_null());
+
+        // A medical field has no place on a contact either.
+        let response = patch(&app, &session.token, json!({"hr_contact": {"name": "Anna", "diagnosis": "griep"}})).await;
+        assert_problem(response, 400).await;
+    }
 }

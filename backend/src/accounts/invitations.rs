@@ -44,8 +44,7 @@ pub async fn send_invitation(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let employee_id = path.into_inner();
-    let ttl = chrono::TimeDelta::from_std(state.settings.accounts.invitation_ttl)
-        .map_err(|e| ApiError::internal(e.into()))?;
+    let ttl = state.settings.accounts.invitation_ttl;
     let public_url = state.settings.public_url.clone();
     let expires_at = state
         .db
@@ -278,12 +277,7 @@ pub async fn activate(
         return Err(ApiError::IdentityMismatch);
     };
     let (invitation, account) = *matched;
-    let account_email = EmailAddress::parse(&account.email).map_err(|e| {
-        ApiError::internal(anyhow::anyhow!(
-            "stored e-mail of {} is invalid: {e}",
-            account.id
-        ))
-    })?;
+    let account_email = account.email_address()?;
     password_policy::check(
         "password",
         password.expose_secret(),

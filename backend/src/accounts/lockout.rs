@@ -69,8 +69,7 @@ pub fn record_failure(
             .select(login_attempts::failed_count)
             .first(conn)?;
         if count >= settings.lockout_threshold {
-            let lockout = chrono::TimeDelta::from_std(settings.lockout_duration)
-                .map_err(|e| ApiError::internal(e.into()))?;
+            let lockout = settings.lockout_duration;
             diesel::update(login_attempts::table.find(email))
                 .set(login_attempts::blocked_until.eq(Some(at + lockout)))
                 .execute(conn)?;

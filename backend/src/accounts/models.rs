@@ -2,6 +2,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{employees, invitations};
+use crate::domain::EmailAddress;
+use crate::error::ApiError;
 
 /// The account side of an employee row: what login, activation and the profile need.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -19,6 +21,16 @@ pub struct Account {
     pub notify_new_documents: bool,
     pub password_hash: Option<String>,
     pub activated_at: Option<NaiveDateTime>,
+}
+
+impl Account {
+    /// The stored address, typed. It was validated on the way in, so a failure here means the
+    /// row was changed behind the API's back: an internal error, not the caller's.
+    pub fn email_address(&self) -> Result<EmailAddress, ApiError> {
+        EmailAddress::parse(&self.email).map_err(|e| {
+            ApiError::internal(anyhow::anyhow!("stored e-mail of {} is invalid: {e}", self.id))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

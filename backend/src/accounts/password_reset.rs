@@ -13,7 +13,7 @@ use super::{lockout, password_policy, sessions};
 use crate::auth::{random_token, secret_digest, RateLimited};
 use crate::db::now;
 use crate::db::schema::{employees, password_resets};
-use crate::domain::{EmailAddress, Language};
+use crate::domain::Language;
 use crate::error::{ApiError, Problem};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::startup::AppState;
@@ -48,8 +48,7 @@ pub async fn request_reset(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let email = body.into_inner().email.trim().to_lowercase();
-    let ttl = chrono::TimeDelta::from_std(state.settings.accounts.reset_ttl)
-        .map_err(|e| ApiError::internal(e.into()))?;
+    let ttl = state.settings.accounts.reset_ttl;
     let public_url = state.settings.public_url.clone();
     state
         .db
@@ -143,12 +142,7 @@ pub async fn complete_reset(
             }
         })
         .await?;
-    let email = EmailAddress::parse(&account.email).map_err(|e| {
-        ApiError::internal(anyhow::anyhow!(
-            "stored e-mail of {} is invalid: {e}",
-            account.id
-        ))
-    })?;
+    let email = account.email_address()?;
     password_policy::check(
         "password",
         password.expose_secret(),

@@ -11,9 +11,10 @@ use utoipa::ToSchema;
 use super::models::Account;
 use super::{password_policy, sessions};
 use crate::auth::AuthenticatedEmployee;
+use crate::employers::contacts::{self, DossierContacts};
 use crate::db::schema::{employees, employers};
 use crate::db::{now, DbConnection};
-use crate::domain::{EmailAddress, Language};
+use crate::domain::Language;
 use crate::error::{ApiError, FieldError, Problem};
 use crate::startup::AppState;
 
@@ -32,6 +33,9 @@ pub struct Me {
     pub employer_name: String,
     /// Always `active` for a logged-in employee.
     pub account_status: &'static str,
+    /// Whom to ask about the dossier: the employer's HR contact and the arbodienst's case
+    /// manager (null where the employer named nobody).
+    pub dossier_contacts: DossierContacts,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -57,7 +61,9 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
         .filter(employees::deleted_at.is_null())
         .select((Account::as_select(), employers::name))
         .first::<(Account, String)>(conn)?;
+    let dossier_contacts = contacts::for_employee(conn, &account.employer_id, &account.id)?;
     Ok(Me {
+        dossier_contacts,
         language: Language::parse(&account.language).unwrap_or_default(),
         id: account.id,
         email: account.email,
@@ -172,12 +178,7 @@ pub async fn change_password(
             "is not your current password",
         )]));
     }
-    let email = EmailAddress::parse(&account.email).map_err(|e| {
-        ApiError::internal(anyhow::anyhow!(
-            "stored e-mail of {} is invalid: {e}",
-            account.id
-        ))
-    })?;
+    let email = account.email_address()?;
     password_policy::check(
         "new_password",
         new_password.expose_secret(),

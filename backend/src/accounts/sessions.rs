@@ -54,8 +54,7 @@ fn insert_refresh_token(
 ) -> Result<String, ApiError> {
     let token = random_token("");
     let created_at = now();
-    let ttl = chrono::TimeDelta::from_std(settings.refresh_token_ttl)
-        .map_err(|e| ApiError::internal(e.into()))?;
+    let ttl = settings.refresh_token_ttl;
     diesel::insert_into(refresh_tokens::table)
         .values((
             refresh_tokens::id.eq(uuid::Uuid::new_v4().to_string()),
@@ -124,7 +123,7 @@ fn session_response(state: &AppState, session: NewSession) -> Result<HttpRespons
         .secure(settings.secure_cookies)
         .same_site(SameSite::Strict)
         .max_age(actix_web::cookie::time::Duration::seconds(
-            i64::try_from(settings.refresh_token_ttl.as_secs()).unwrap_or(i64::MAX),
+            settings.refresh_token_ttl.num_seconds(),
         ))
         .finish();
     Ok(HttpResponse::Ok()

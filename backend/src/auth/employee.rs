@@ -34,26 +34,22 @@ impl FromRequest for AuthenticatedEmployee {
             })?;
             let (employee_id, employer_id, session_id) =
                 (claims.sub.clone(), claims.emp.clone(), claims.sid.clone());
+            // One query on the blocking pool: the session family is open and its employee is
+            // activated and not deleted.
             let valid = state
                 .db
                 .run(move |conn| {
-                    let employee_active = employees::table
+                    let open_tokens = refresh_tokens::table
+                        .inner_join(employees::table)
+                        .filter(refresh_tokens::family_id.eq(&session_id))
+                        .filter(refresh_tokens::revoked_at.is_null())
                         .filter(employees::id.eq(&employee_id))
                         .filter(employees::employer_id.eq(&employer_id))
                         .filter(employees::deleted_at.is_null())
                         .filter(employees::activated_at.is_not_null())
                         .count()
-                        .get_result::<i64>(conn)?
-                        == 1;
-                    let session_open = employee_active
-                        && refresh_tokens::table
-                            .filter(refresh_tokens::family_id.eq(&session_id))
-                            .filter(refresh_tokens::employee_id.eq(&employee_id))
-                            .filter(refresh_tokens::revoked_at.is_null())
-                            .count()
-                            .get_result::<i64>(conn)?
-                            > 0;
-                    Ok(session_open)
+                        .get_result::<i64>(conn)?;
+                    Ok(open_tokens > 0)
                 })
                 .await?;
             if !valid {

@@ -92,6 +92,10 @@ impl Db {
         };
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size)
+            // A PostgreSQL connection can die with the server or the network, so it is pinged
+            // before use; an SQLite file cannot disconnect, and the ping would be a statement
+            // on every request.
+            .test_on_check_out(settings.kind == DatabaseKind::Postgres)
             .connection_timeout(Duration::from_secs(5))
             .build_unchecked(manager);
         Db {

@@ -274,3 +274,16 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    dossier_contacts (id) {
+        id -> Text,
+        employer_id -> Text,
+        employee_id -> Nullable<Text>,
+        role -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}

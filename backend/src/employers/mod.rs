@@ -2,6 +2,7 @@
 //! the employer's own record.
 
 pub mod clients;
+pub mod contacts;
 pub mod employees;
 pub mod models;
 pub mod oauth;

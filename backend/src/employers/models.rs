@@ -3,6 +3,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::contacts::DossierContacts;
 use crate::db::schema::{api_clients, employers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -71,13 +72,18 @@ pub struct EmployerResponse {
     pub absence_email: String,
     /// The occupational health service's address; receives the same notifications.
     pub arbodienst_email: Option<String>,
+    /// Whom employees ask about their dossier, unless another person is named for one
+    /// employee (`/employees/{id}/dossier-contacts`).
+    #[serde(flatten)]
+    pub dossier_contacts: DossierContacts,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<Employer> for EmployerResponse {
-    fn from(e: Employer) -> Self {
+impl EmployerResponse {
+    pub fn new(e: Employer, dossier_contacts: DossierContacts) -> Self {
         EmployerResponse {
+            dossier_contacts,
             id: e.id,
             name: e.name,
             absence_email: e.absence_email,

@@ -4,10 +4,11 @@ use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 
 use super::clients::{find_employer, validate_email, validate_name};
+use super::contacts::{self, ContactChanges, ContactPerson, DossierContactsPatch};
 use super::models::{EmployerChanges, EmployerResponse};
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
-use crate::db::now;
+use crate::db::{now, DbConnection};
 use crate::db::schema::employers;
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
@@ -21,6 +22,14 @@ pub struct EmployerPatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<String>, nullable)]
     pub arbodienst_email: Option<Option<String>>,
+    /// The employer's HR contact shown on every employee's dossier page; `null` removes it.
+    #[serde(default, deserialize_with = "contacts::present_or_null")]
+    #[schema(value_type = Option<ContactPerson>, nullable)]
+    pub hr_contact: Option<Option<ContactPerson>>,
+    /// The arbodienst's case manager shown on every employee's dossier page; `null` removes it.
+    #[serde(default, deserialize_with = "contacts::present_or_null")]
+    #[schema(value_type = Option<ContactPerson>, nullable)]
+    pub case_manager: Option<Option<ContactPerson>>,
 }
 
 /// Tells "absent" (`None`) from "null" (`Some(None)`).
@@ -29,8 +38,13 @@ fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Stri
 }
 
 impl EmployerPatch {
-    fn into_changes(self) -> Result<EmployerChanges, ApiError> {
+    fn into_changes(self) -> Result<(EmployerChanges, ContactChanges), ApiError> {
         let mut errors = Vec::new();
+        let contact_changes = DossierContactsPatch {
+            hr_contact: self.hr_contact,
+            case_manager: self.case_manager,
+        }
+        .validate(&mut errors);
         let name = self.name.map(|n| validate_name("name", &n, &mut errors));
         let absence_email = match self.absence_email {
             None => None,
@@ -48,13 +62,25 @@ impl EmployerPatch {
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
         }
-        Ok(EmployerChanges {
-            name,
-            absence_email,
-            arbodienst_email,
-            updated_at: Some(now()),
-        })
+        Ok((
+            EmployerChanges {
+                name,
+                absence_email,
+                arbodienst_email,
+                updated_at: Some(now()),
+            },
+            contact_changes,
+        ))
     }
+}
+
+fn employer_response(
+    conn: &mut DbConnection,
+    employer_id: &str,
+) -> Result<EmployerResponse, ApiError> {
+    let employer = find_employer(conn, employer_id)?;
+    let dossier_contacts = contacts::named_at(conn, employer_id, None)?;
+    Ok(EmployerResponse::new(employer, dossier_contacts))
 }
 
 /// The employer this client belongs to.
@@ -73,12 +99,12 @@ pub async fn get_employer(
 ) -> Result<web::Json<EmployerResponse>, ApiError> {
     let employer = state
         .db
-        .run(move |conn| find_employer(conn, &client.employer_id))
+        .run(move |conn| employer_response(conn, &client.employer_id))
         .await?;
-    Ok(web::Json(employer.into()))
+    Ok(web::Json(employer))
 }
 
-/// Change the employer's name and notification addresses.
+/// Change the employer's name, notification addresses and dossier contacts.
 #[utoipa::path(
     tag = "employer",
     security(("employer_oauth" = ["employees:write"])),
@@ -98,15 +124,18 @@ pub async fn patch_employer(
     patch: web::Json<EmployerPatch>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerResponse>, ApiError> {
-    let changes = patch.into_inner().into_changes()?;
+    let (changes, contact_changes) = patch.into_inner().into_changes()?;
     let employer = state
         .db
         .run(move |conn| {
-            diesel::update(employers::table.find(&client.employer_id))
-                .set(&changes)
-                .execute(conn)?;
-            find_employer(conn, &client.employer_id)
+            crate::db::write_transaction(conn, |conn| {
+                diesel::update(employers::table.find(&client.employer_id))
+                    .set(&changes)
+                    .execute(conn)?;
+                contacts::save(conn, &client.employer_id, None, contact_changes)?;
+                employer_response(conn, &client.employer_id)
+            })
         })
         .await?;
-    Ok(web::Json(employer.into()))
+    Ok(web::Json(employer))
 }
