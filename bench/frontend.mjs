@@ -20,14 +20,10 @@ const RUNS = 5;
 const server = await startServer({ smtpPort: await freePort() });
 const browser = await launchBrowser();
 try {
-  // 1. What the login page loads, compressed as it would travel.
+  // 1. What the login page loads, compressed as it would travel: the assets its HTML names, plus
+  //    any script or style the page fetched while becoming interactive (lazy chunks count too).
   const html = await (await fetch(`${server.baseUrl}/login`)).text();
-  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]);
-  let gzipBytes = 0;
-  for (const asset of assets) {
-    const body = Buffer.from(await (await fetch(server.baseUrl + asset)).arrayBuffer());
-    gzipBytes += gzipSync(body, { level: 9 }).length;
-  }
+  const assets = new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"]+\.(?:js|css))"/g)].map((m) => m[1]));
 
   // 2. Time to interactive, median of RUNS cold loads, throttled and not.
   async function tti(throttle) {
@@ -35,6 +31,12 @@ try {
     for (let i = 0; i < RUNS; i++) {
       const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
       const page = await context.newPage();
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.origin === server.baseUrl && ['script', 'stylesheet'].includes(request.resourceType())) {
+          assets.add(url.pathname);
+        }
+      });
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.setCacheDisabled', { cacheDisabled: true });
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: throttle });
@@ -54,9 +56,15 @@ try {
   const unthrottled = await tti(1);
   const throttled = await tti(4);
 
+  let gzipBytes = 0;
+  for (const asset of assets) {
+    const body = Buffer.from(await (await fetch(server.baseUrl + asset)).arrayBuffer());
+    gzipBytes += gzipSync(body, { level: 9 }).length;
+  }
+
   const kib = gzipBytes / 1024;
   const rows = [
-    ['initial JS + CSS of /login, gzip', `${kib.toFixed(1)} KiB (${assets.length} files)`, '—', '≤ 150 KiB', kib <= 150],
+    ['initial JS + CSS of /login, gzip', `${kib.toFixed(1)} KiB (${assets.size} files)`, '—', '≤ 150 KiB', kib <= 150],
     ['login page time to interactive, 4× CPU throttling (median of 5)', `${throttled.toFixed(0)} ms`, '—', '≤ 1000 ms', throttled <= 1000],
     ['… ratio throttled / unthrottled (same run)', `${throttled.toFixed(0)} ms / ${unthrottled.toFixed(0)} ms`, (throttled / unthrottled).toFixed(2), 'informative', true],
   ];

@@ -1,20 +1,28 @@
-import { useEffect } from 'react';
+import { lazy, useEffect, type ComponentType } from 'react';
 import { Route, Routes, useLocation, useNavigate } from 'react-router';
 import { setSessionExpiredHandler } from './api/client';
 import { RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
-import { AbsencesPage } from './pages/Absences';
-import { ActivatePage } from './pages/Activate';
-import { DossierPage } from './pages/Dossier';
-import { ForgotPasswordPage } from './pages/ForgotPassword';
-import { HelpPage } from './pages/Help';
-import { HomePage } from './pages/Home';
 import { LoginPage } from './pages/Login';
-import { NotFoundPage } from './pages/NotFound';
-import { ProfilePage } from './pages/Profile';
-import { RecoveryPage } from './pages/Recovery';
-import { ReportSickPage } from './pages/ReportSick';
-import { ResetPasswordPage } from './pages/ResetPassword';
+
+/** A page in its own chunk, fetched on first visit (Layout shows a loading notice meanwhile). */
+function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
+  return lazy(() => load().then((module) => ({ default: module[name] })));
+}
+
+// Only the login page is in the entry chunk: every visit without a session starts there, and it
+// has to be usable quickly on a slow phone (issue 7).
+const AbsencesPage = lazyPage(() => import('./pages/Absences'), 'AbsencesPage');
+const ActivatePage = lazyPage(() => import('./pages/Activate'), 'ActivatePage');
+const DossierPage = lazyPage(() => import('./pages/Dossier'), 'DossierPage');
+const ForgotPasswordPage = lazyPage(() => import('./pages/ForgotPassword'), 'ForgotPasswordPage');
+const HelpPage = lazyPage(() => import('./pages/Help'), 'HelpPage');
+const HomePage = lazyPage(() => import('./pages/Home'), 'HomePage');
+const NotFoundPage = lazyPage(() => import('./pages/NotFound'), 'NotFoundPage');
+const ProfilePage = lazyPage(() => import('./pages/Profile'), 'ProfilePage');
+const RecoveryPage = lazyPage(() => import('./pages/Recovery'), 'RecoveryPage');
+const ReportSickPage = lazyPage(() => import('./pages/ReportSick'), 'ReportSickPage');
+const ResetPasswordPage = lazyPage(() => import('./pages/ResetPassword'), 'ResetPasswordPage');
 
 /** When a refresh fails mid-session: to /login?next=<current page>, and back after login. */
 function SessionExpiryRedirect() {

@@ -5,7 +5,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import './i18n';
 import './styles.css';
 import { App } from './App';
-import { AuthProvider } from './auth/AuthContext';
+import { AuthProvider, checkSession } from './auth/AuthContext';
 import { isApiError } from './api/problem';
 
 const queryClient = new QueryClient({
@@ -18,6 +18,20 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// Pages are separate chunks. After a deploy the chunks of the previous build are gone, so a tab
+// opened before it cannot load the next page: reload it once to get the new build, rather than
+// leaving a blank screen. (Once a minute at most, so a chunk that is really missing cannot loop.)
+const RELOADED_AT = 'verzuim.reloadedForNewBuild';
+window.addEventListener('vite:preloadError', () => {
+  const last = Number(sessionStorage.getItem(RELOADED_AT) ?? 0);
+  if (Date.now() - last < 60_000) return;
+  sessionStorage.setItem(RELOADED_AT, String(Date.now()));
+  window.location.reload();
+});
+
+// The session check need not wait for the first render; AuthProvider picks up this request.
+void checkSession();
 
 const root = document.getElementById('root');
 if (!root) throw new Error('#root missing');

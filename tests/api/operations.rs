@@ -102,4 +102,30 @@ on_both_databases! {
         // Unknown API paths never fall through to the SPA.
         assert_problem(app.http.get(app.url("/api/v1/activate/x")).send().await.unwrap(), 404).await;
     }
+
+    async fn spa_assets_are_gzipped_for_browsers_that_ask_but_api_answers_are_not(backend) {
+        let frontend = tempfile::tempdir().unwrap();
+        std::fs::write(frontend.path().join("index.html"), "<!doctype html><title>Verzuim SPA</title>").unwrap();
+        std::fs::create_dir(frontend.path().join("assets")).unwrap();
+        let script = "console.log('verzuim');\n".repeat(2000);
+        std::fs::write(frontend.path().join("assets/app-3f2a1b.js"), &script).unwrap();
+        let dir = frontend.path().display().to_string();
+        let app = TestApp::spawn_with(backend, |env| {
+            env.insert("VERZUIM_FRONTEND_DIR".into(), dir);
+        })
+        .await;
+        let asset = app.http.get(app.url("/assets/app-3f2a1b.js")).header("Accept-Encoding", "gzip").send().await.unwrap();
+        assert_eq!(asset.status(), 200);
+        assert_eq!(asset.headers()["content-encoding"], "gzip");
+        let compressed = asset.bytes().await.unwrap();
+        assert!(compressed.len() < script.len() / 10, "{} bytes for {}", compressed.len(), script.len());
+        let plain = app.http.get(app.url("/assets/app-3f2a1b.js")).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        assert_eq!(plain.text().await.unwrap(), script);
+
+        let api = app.http.get(app.url("/api/v1/status")).header("Accept-Encoding", "gzip").send().await.unwrap();
+        assert_eq!(api.status(), 200);
+        assert!(api.headers().get("content-encoding").is_none());
+    }
 }
+

@@ -3,12 +3,11 @@
 use actix_web::{post, web, HttpResponse};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::models::{Account, Invitation};
-use super::password_policy;
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
@@ -277,14 +276,7 @@ pub async fn activate(
         return Err(ApiError::IdentityMismatch);
     };
     let (invitation, account) = *matched;
-    let account_email = account.email_address()?;
-    password_policy::check(
-        "password",
-        password.expose_secret(),
-        &account_email,
-        &state.settings.accounts,
-    )
-    .map_err(|e| ApiError::Validation(vec![e]))?;
+    account.check_new_password("password", &password, &state.settings.accounts)?;
     let password_hash = state.passwords.hash(password).await?;
     state
         .db

@@ -1,6 +1,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use secrecy::{ExposeSecret, SecretString};
+
+use super::password_policy;
+use crate::config::AccountSettings;
 use crate::db::schema::{employees, invitations};
 use crate::domain::EmailAddress;
 use crate::error::ApiError;
@@ -24,6 +28,18 @@ pub struct Account {
 }
 
 impl Account {
+    /// Checks a password this account wants to set against the policy; a failure is a 400
+    /// naming `field`.
+    pub fn check_new_password(
+        &self,
+        field: &str,
+        password: &SecretString,
+        settings: &AccountSettings,
+    ) -> Result<(), ApiError> {
+        password_policy::check(field, password.expose_secret(), &self.email_address()?, settings)
+            .map_err(|e| ApiError::Validation(vec![e]))
+    }
+
     /// The stored address, typed. It was validated on the way in, so a failure here means the
     /// row was changed behind the API's back: an internal error, not the caller's.
     pub fn email_address(&self) -> Result<EmailAddress, ApiError> {

@@ -3,13 +3,13 @@
 
 use actix_web::{post, web, HttpResponse};
 use diesel::prelude::*;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::invitations::link;
 use super::models::Account;
-use super::{lockout, password_policy, sessions};
+use super::{lockout, sessions};
 use crate::auth::{random_token, secret_digest, RateLimited};
 use crate::db::now;
 use crate::db::schema::{employees, password_resets};
@@ -142,14 +142,7 @@ pub async fn complete_reset(
             }
         })
         .await?;
-    let email = account.email_address()?;
-    password_policy::check(
-        "password",
-        password.expose_secret(),
-        &email,
-        &state.settings.accounts,
-    )
-    .map_err(|e| ApiError::Validation(vec![e]))?;
+    account.check_new_password("password", &password, &state.settings.accounts)?;
     let password_hash = state.passwords.hash(password).await?;
     state
         .db

@@ -4,12 +4,12 @@
 use actix_web::{get, patch, put, web, HttpResponse};
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::models::Account;
-use super::{password_policy, sessions};
+use super::sessions;
 use crate::auth::AuthenticatedEmployee;
 use crate::employers::contacts::{self, DossierContacts};
 use crate::db::schema::{employees, employers};
@@ -178,14 +178,7 @@ pub async fn change_password(
             "is not your current password",
         )]));
     }
-    let email = account.email_address()?;
-    password_policy::check(
-        "new_password",
-        new_password.expose_secret(),
-        &email,
-        &state.settings.accounts,
-    )
-    .map_err(|e| ApiError::Validation(vec![e]))?;
+    account.check_new_password("new_password", &new_password, &state.settings.accounts)?;
     let password_hash = state.passwords.hash(new_password).await?;
     state
         .db

@@ -25,6 +25,18 @@ interface AuthContextValue {
 
 const AuthContext = createContext<AuthContextValue | null>(null);
 
+let sessionCheck: Promise<string | null> | null = null;
+
+/**
+ * Restores the session of this page load from the HttpOnly refresh cookie, once. main.tsx starts
+ * it before React renders, so on a slow phone the request runs while the app starts up instead
+ * of after the first render; public pages never wait for it.
+ */
+export function checkSession(): Promise<string | null> {
+  sessionCheck ??= getAccessToken() ? Promise.resolve(getAccessToken()) : refreshAccessToken();
+  return sessionCheck;
+}
+
 export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -46,7 +58,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     if (getAccessToken()) return;
     let cancelled = false;
-    void refreshAccessToken().then((token) => {
+    void checkSession().then((token) => {
       if (!cancelled) setState(token ? 'authenticated' : 'anonymous');
     });
     return () => {

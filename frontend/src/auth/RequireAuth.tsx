@@ -1,19 +1,12 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { useTranslation } from 'react-i18next';
+import { Loading } from '../components/Loading';
 import { useAuth } from './AuthContext';
 
 /** Sends anonymous visitors to /login?next=<where they wanted to go>. */
 export function RequireAuth() {
   const { state, loggedOut } = useAuth();
   const location = useLocation();
-  const { t } = useTranslation();
-  if (state === 'checking') {
-    return (
-      <p role="status" className="loading">
-        {t('app.loading')}
-      </p>
-    );
-  }
+  if (state === 'checking') return <Loading />;
   if (state === 'anonymous') {
     if (loggedOut) return <Navigate to="/login?loggedout=1" replace />;
     const next = location.pathname + location.search;

@@ -1,3 +1,4 @@
+import { Suspense } from 'react';
 import { NavLink, Outlet } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
@@ -5,6 +6,7 @@ import { useAuth } from '../auth/AuthContext';
 import { api } from '../api/client';
 import { queryKeys } from '../api/queries';
 import { normaliseLanguage } from '../i18n';
+import { Loading } from './Loading';
 
 function LanguageSwitch() {
   const { t, i18n } = useTranslation();
@@ -97,7 +99,9 @@ export function Layout() {
         </nav>
       </header>
       <main id="main" className="main container" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </main>
       <footer className="footer">
         <p className="container">{t('app.footer')}</p>

@@ -24,6 +24,10 @@ export function launchBrowser() {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Headless Chromium 156 builds its desktop address-bar UI (hundreds of chrome:// modules)
+      // in another process for every new context; on a 2-core machine that competes with the
+      // page under test. A phone browser has no such UI, so it is switched off.
+      '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
     ],
   });
 }
