@@ -159,6 +159,10 @@ async function journey({ width, height, lang, locale, device, full }) {
   });
   assert.equal(created.status, 201, `POST /employees: ${created.raw}`);
   const mailsBefore = smtp.count();
+  // The employer names whom employees ask about their dossier (SPEC §2.8).
+  const hr = { name: 'Anna de Vries', email: 'hr@bakkerij.example', phone: '+31 20 123 4567' };
+  const contacts = await employer.call('PATCH', '/api/v1/employer', { hr_contact: hr });
+  assert.equal(contacts.status, 200, `dossier contacts: ${contacts.raw}`);
   const invited = await employer.call('POST', `/api/v1/employees/${created.body.id}/invitation`);
   assert.equal(invited.status, 202, `POST /employees/{id}/invitation: ${invited.raw}`);
   const invitation = await smtp.waitFor(email, (m) => m.subject === SUBJECTS.invitation[lang], { since: mailsBefore });
@@ -329,6 +333,10 @@ async function journey({ width, height, lang, locale, device, full }) {
     const meta = await cards.first().locator('.small').textContent();
     assert.ok(meta.includes(T('dossier.categories.plan_of_action')), `category in ${meta}`);
     assert.ok(meta.includes(T('dossier.authors.employer')), `author role in ${meta}`);
+    const ask = page.locator('.contacts');
+    await ask.getByText(hr.name).waitFor();
+    assert.equal(await ask.getByRole('link', { name: hr.email }).getAttribute('href'), `mailto:${hr.email}`);
+    assert.equal(await ask.getByRole('link', { name: hr.phone }).getAttribute('href'), 'tel:+31201234567');
     await checkScreen('dossier');
     const downloadEvent = page.waitForEvent('download');
     const contentAnswer = page.waitForResponse((r) => r.url().endsWith(`/api/v1/me/documents/${upVisible.body.id}/content`));

@@ -6,6 +6,7 @@ export type Problem = S['Problem'];
 export type FieldError = S['FieldError'];
 export type AccessToken = S['AccessToken'];
 export type Me = S['Me'];
+export type ContactPerson = S['ContactPerson'];
 export type MePatch = S['MePatch'];
 export type Language = S['Language'];
 export type ServiceStatus = S['ServiceStatus'];

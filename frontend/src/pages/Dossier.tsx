@@ -3,8 +3,8 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { unwrap } from '../api/problem';
-import { fetchDocuments, queryKeys } from '../api/queries';
-import type { Document } from '../api/types';
+import { fetchDocuments, queryKeys, useMe } from '../api/queries';
+import type { ContactPerson, Document } from '../api/types';
 import { Alert } from '../components/Alert';
 import { PageHeading } from '../components/PageHeading';
 import { formatDate } from '../lib/dates';
@@ -23,6 +23,7 @@ export function DossierPage() {
   const lang = i18n.language;
   const [downloading, setDownloading] = useState<string | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  const contacts = useMe().data?.dossier_contacts;
   const query = useInfiniteQuery({
     queryKey: queryKeys.documents,
     initialPageParam: undefined as string | undefined,
@@ -104,11 +105,31 @@ export function DossierPage() {
           {t('dossier.askTitle')}
         </h2>
         <p>{t('dossier.askIntro')}</p>
-        <ul>
-          <li>{t('dossier.hrContact')}</li>
-          <li>{t('dossier.caseManager')}</li>
+        <ul className="contacts">
+          <ContactItem role={t('dossier.hrContact')} person={contacts?.hr_contact} />
+          <ContactItem role={t('dossier.caseManager')} person={contacts?.case_manager} />
         </ul>
       </section>
     </>
+  );
+}
+
+/** One person to ask, as the employer named them; the role alone when nobody is named. */
+function ContactItem({ role, person }: { role: string; person?: ContactPerson | null }) {
+  if (!person) return <li>{role}</li>;
+  return (
+    <li>
+      {role}: <strong>{person.name}</strong>
+      {person.email ? (
+        <a className="contacts__link" href={`mailto:${person.email}`}>
+          {person.email}
+        </a>
+      ) : null}
+      {person.phone ? (
+        <a className="contacts__link" href={`tel:${person.phone.replace(/[^+\d]/g, '')}`}>
+          {person.phone}
+        </a>
+      ) : null}
+    </li>
   );
 }
