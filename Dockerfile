@@ -22,6 +22,7 @@ FROM rust:1.95-bookworm AS backend
 WORKDIR /src
 # The whole workspace: cargo refuses to build when a member (tests/) is missing.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo/ .cargo/
 COPY backend/ backend/
 COPY tests/ tests/
 # Harmless when the binary serves the SPA from disk; needed if it ever embeds it at build time.

@@ -37,6 +37,20 @@ pub enum Command {
     /// The service message shown on the login and help pages.
     #[command(subcommand)]
     Status(StatusCommand),
+    /// Dossier documents.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentsCommand {
+    /// Remove stored files without a document row, and leftover upload staging files, older
+    /// than the grace period (the server also does this every hour); prints what it removed.
+    Sweep {
+        /// Leave files younger than this alone (an upload may be in flight).
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: u64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +160,13 @@ pub fn run_admin(command: Command, settings: &Settings) -> Result<serde_json::Va
         }
         Command::Status(StatusCommand::Clear) => {
             to_json(db.run_blocking(|conn| service_status::write(conn, None))?)?
+        }
+        Command::Documents(DocumentsCommand::Sweep { grace_minutes }) => {
+            let grace = std::time::Duration::from_secs(grace_minutes.saturating_mul(60));
+            to_json(
+                crate::dossier::sweeper::sweep_once(&db, settings, grace)
+                    .map_err(CliError::Failed)?,
+            )?
         }
     };
     Ok(output)

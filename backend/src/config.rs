@@ -375,7 +375,10 @@ fn time_span(
     let seconds: i64 = parse_number(get, variable, default)?;
     match TimeDelta::try_seconds(seconds) {
         Some(span) if seconds >= 0 => Ok(span),
-        _ => Err(invalid(variable, format!("`{seconds}` seconds is out of range"))),
+        _ => Err(invalid(
+            variable,
+            format!("`{seconds}` seconds is out of range"),
+        )),
     }
 }
 

@@ -68,6 +68,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// A `Range` outside the file; answered with `Content-Range: bytes */{size}`.
+    #[error("range not satisfiable (size {size})")]
+    RangeNotSatisfiable { size: u64 },
     #[error("service unavailable: {0}")]
     ServiceUnavailable(String),
     /// The link (invitation, reset) existed but can no longer be used.
@@ -133,6 +136,9 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
             }
+            ApiError::RangeNotSatisfiable { .. } => {
+                ("range-not-satisfiable", "Range not satisfiable")
+            }
             ApiError::ServiceUnavailable(_) => ("service-unavailable", "Service unavailable"),
             ApiError::Gone(_) => ("gone", "No longer valid"),
             ApiError::IdentityMismatch => ("identity-mismatch", "Details do not match"),
@@ -162,6 +168,9 @@ impl ApiError {
                 "The e-mail address and date of birth do not match our records.".into()
             }
             ApiError::InvalidCredentials => "The e-mail address or password is incorrect.".into(),
+            ApiError::RangeNotSatisfiable { size } => {
+                format!("The requested range is not within the document's {size} bytes.")
+            }
             ApiError::TooManyRequests { detail, .. } | ApiError::Gone(detail) => detail.clone(),
             ApiError::BadRequest(detail)
             | ApiError::Forbidden(detail)
@@ -206,6 +215,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RangeNotSatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::IdentityMismatch => StatusCode::BAD_REQUEST,
@@ -229,6 +239,9 @@ impl ResponseError for ApiError {
         }
         if let ApiError::TooManyRequests { retry_after, .. } = self {
             response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+        }
+        if let ApiError::RangeNotSatisfiable { size } = self {
+            response.insert_header((header::CONTENT_RANGE, format!("bytes */{size}")));
         }
         response.json(self.problem())
     }

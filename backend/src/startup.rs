@@ -74,6 +74,8 @@ pub struct Application {
     server: Server,
     /// Delivers the outbox; ends when the application (after the server) is dropped.
     _outbox_worker: OutboxWorker,
+    /// Removes orphaned document files; ends with the application too.
+    _document_sweeper: dossier::sweeper::DocumentSweeper,
 }
 
 impl Application {
@@ -119,6 +121,8 @@ impl Application {
         })
         .await??;
         let storage = dossier::storage::from_settings(&settings)?;
+        let document_sweeper =
+            dossier::sweeper::DocumentSweeper::start(db.clone(), storage.clone());
         let state = web::Data::new(AppState {
             storage,
             rate_limit: SensitiveRateLimit::per_minute(settings.rate_limit_per_minute),
@@ -170,6 +174,7 @@ impl Application {
             port,
             server,
             _outbox_worker: outbox_worker,
+            _document_sweeper: document_sweeper,
         })
     }
 

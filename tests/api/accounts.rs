@@ -664,4 +664,3 @@ on_both_databases! {
         assert!(own["hr_contact"].is_null(), "nothing was stored for the employee");
     }
 }
-

@@ -244,6 +244,41 @@ impl World {
             .unwrap()
     }
 
+    /// A download with the given `Range` (and optionally `If-Range`) header.
+    async fn ranged(
+        &self,
+        token: &str,
+        path: &str,
+        range: &str,
+        if_range: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .app
+            .http
+            .get(self.app.url(path))
+            .bearer_auth(token)
+            .header("range", range);
+        if let Some(tag) = if_range {
+            request = request.header("if-range", tag);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn delete_employee(&self) {
+        let deleted = self
+            .app
+            .http
+            .delete(
+                self.app
+                    .url(&format!("/api/v1/employees/{}", self.employee_id)),
+            )
+            .bearer_auth(&self.employer.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), 204, "employee deleted");
+    }
+
     fn documents_dir(&self) -> std::path::PathBuf {
         self.app.data_dir.path().join("documents")
     }
@@ -304,6 +339,33 @@ async fn create_employee(app: &TestApp, token: &str, email: &str) -> String {
 fn id(document: &Value) -> String {
     document["id"].as_str().unwrap().to_string()
 }
+
+/// A PDF of `len` bytes whose every byte says where it is, so a wrong range shows.
+fn numbered_pdf(len: usize) -> Vec<u8> {
+    let mut bytes = pdf();
+    bytes.extend((bytes.len()..len).map(|i| b'a' + (i % 26) as u8));
+    bytes
+}
+
+/// The employer's and the employee's download path of a document.
+fn content_paths(document: &Value) -> [String; 2] {
+    [
+        format!("/api/v1/documents/{}/content", id(document)),
+        format!("/api/v1/me/documents/{}/content", id(document)),
+    ]
+}
+
+/// Pretends `path` was last written `age` ago.
+fn age_file(path: &Path, age: Duration) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+const SIZE: usize = 300_000;
 
 on_both_databases! {
     async fn documents_upload_visible_and_hidden(backend) {
@@ -672,5 +734,258 @@ on_both_databases! {
         let none = world.app.create_client(&world.employer.employer_id, Some("employees:read"));
         let token = world.app.token(&none).await;
         assert_problem(world.get(&token, &format!("/api/v1/employees/{}/documents", world.employee_id)).await, 403).await;
+    }
+
+    async fn documents_range_a_single_bounded_range_answers_206_with_content_range(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            // Across the server's read chunks (256 KiB) and up to past the end (cut to the end).
+            for (range, start, end) in [("bytes=0-0", 0, 1), ("bytes=100-262244", 100, 262_245), ("bytes=299990-999999", 299_990, SIZE)] {
+                let response = world.ranged(token, &path, range, None).await;
+                assert_eq!(response.status(), 206, "{path} {range}");
+                let headers = response.headers().clone();
+                assert_eq!(headers["content-range"], format!("bytes {start}-{}/{SIZE}", end - 1).as_str());
+                assert_eq!(headers["content-length"], (end - start).to_string().as_str());
+                assert_eq!(headers["content-type"], "application/pdf");
+                assert_eq!(headers["x-content-type-options"], "nosniff");
+                assert_eq!(headers["cache-control"], "no-store");
+                assert!(headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+                let body = response.bytes().await.unwrap();
+                assert!(body.as_ref() == &bytes[start..end], "{path} {range}: wrong bytes");
+            }
+        }
+    }
+
+    async fn documents_range_an_open_ended_range_answers_206_up_to_the_end(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            let response = world.ranged(token, &path, "bytes=1000-", None).await;
+            assert_eq!(response.status(), 206, "{path}");
+            assert_eq!(response.headers()["content-range"], format!("bytes 1000-{}/{SIZE}", SIZE - 1).as_str());
+            assert_eq!(response.headers()["content-length"], (SIZE - 1000).to_string().as_str());
+            let body = response.bytes().await.unwrap();
+            assert!(body.as_ref() == &bytes[1000..], "{path}: wrong bytes");
+        }
+    }
+
+    async fn documents_range_a_suffix_range_answers_206_with_the_last_bytes(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            let response = world.ranged(token, &path, "bytes=-500", None).await;
+            assert_eq!(response.status(), 206, "{path}");
+            assert_eq!(response.headers()["content-range"], format!("bytes {}-{}/{SIZE}", SIZE - 500, SIZE - 1).as_str());
+            let body = response.bytes().await.unwrap();
+            assert!(body.as_ref() == &bytes[SIZE - 500..], "{path}: wrong bytes");
+            // A suffix longer than the file is the whole file, still as a range.
+            let response = world.ranged(token, &path, "bytes=-999999", None).await;
+            assert_eq!(response.status(), 206);
+            assert_eq!(response.headers()["content-range"], format!("bytes 0-{}/{SIZE}", SIZE - 1).as_str());
+        }
+    }
+
+    async fn documents_range_an_unsatisfiable_range_answers_416_with_the_size(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let document = world.upload(numbered_pdf(SIZE), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            for range in [format!("bytes={SIZE}-"), format!("bytes={}-{}", SIZE + 10, SIZE + 20), "bytes=-0".to_string()] {
+                let response = world.ranged(token, &path, &range, None).await;
+                assert_eq!(response.headers()["content-range"], format!("bytes */{SIZE}").as_str(), "{path} {range}");
+                let problem = assert_problem(response, 416).await;
+                assert_eq!(problem["type"], "/problems/range-not-satisfiable", "{problem}");
+            }
+        }
+    }
+
+    async fn documents_range_multiple_ranges_are_ignored_and_the_whole_file_sent(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            for range in ["bytes=0-10,20-30", "bytes=0-10, 500-"] {
+                let response = world.ranged(token, &path, range, None).await;
+                assert_eq!(response.status(), 200, "{path} {range}");
+                assert!(response.headers().get("content-range").is_none());
+                assert_eq!(response.headers()["content-length"], SIZE.to_string().as_str());
+                assert!(response.bytes().await.unwrap().as_ref() == bytes.as_slice());
+            }
+        }
+    }
+
+    async fn documents_range_a_malformed_range_is_ignored_and_the_whole_file_sent(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            for range in ["bytes=20-10", "bytes=abc", "bytes=", "pages=1-2", "bytes=0x10-0x20"] {
+                let response = world.ranged(token, &path, range, None).await;
+                assert_eq!(response.status(), 200, "{path} {range}");
+                assert!(response.headers().get("content-range").is_none());
+                assert!(response.bytes().await.unwrap().as_ref() == bytes.as_slice(), "{range}");
+            }
+        }
+    }
+
+    async fn documents_range_full_responses_advertise_accept_ranges(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let document = world.upload(numbered_pdf(SIZE), true).await;
+        for (token, path) in [&world.employer.token, &access].into_iter().zip(content_paths(&document)) {
+            let response = world.get(token, &path).await;
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers()["accept-ranges"], "bytes", "{path}");
+            // The ETag is the content's SHA-256: what a resuming client sends in If-Range.
+            let etag = format!("\"{}\"", document["sha256"].as_str().unwrap());
+            assert_eq!(response.headers()["etag"], etag.as_str());
+        }
+    }
+
+    async fn documents_range_is_honoured_only_when_if_range_names_the_current_etag(backend) {
+        let world = World::new(backend).await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        let path = format!("/api/v1/documents/{}/content", id(&document));
+        let etag = format!("\"{}\"", document["sha256"].as_str().unwrap());
+        let response = world.ranged(&world.employer.token, &path, "bytes=10-19", Some(&etag)).await;
+        assert_eq!(response.status(), 206);
+        assert!(response.bytes().await.unwrap().as_ref() == &bytes[10..20]);
+        for stale in ["\"something-else\"", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+            let response = world.ranged(&world.employer.token, &path, "bytes=10-19", Some(stale)).await;
+            assert_eq!(response.status(), 200, "{stale}");
+            assert!(response.bytes().await.unwrap().as_ref() == bytes.as_slice());
+        }
+    }
+
+    async fn documents_range_requests_stay_private(backend) {
+        // Ranges change nothing about who may see what: hidden and foreign documents are 404.
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let hidden = world.upload(numbered_pdf(SIZE), false).await;
+        let response = world.ranged(&access, &format!("/api/v1/me/documents/{}/content", id(&hidden)), "bytes=0-10", None).await;
+        assert_problem(response, 404).await;
+        let other = world.app.employer_session().await;
+        let response = world.ranged(&other.token, &format!("/api/v1/documents/{}/content", id(&hidden)), "bytes=999999-", None).await;
+        assert_problem(response, 404).await;
+    }
+
+    async fn documents_of_a_deleted_employee_are_not_listed_and_cannot_be_added(backend) {
+        let world = World::new(backend).await;
+        world.upload(pdf(), true).await;
+        world.delete_employee().await;
+        let path = format!("/api/v1/employees/{}/documents", world.employee_id);
+        assert_problem(world.get(&world.employer.token, &path).await, 404).await;
+        let response = world.upload_file(pdf(), "plan.pdf", "application/pdf", true).await;
+        assert_problem(response, 404).await;
+        assert_eq!(world.document_rows(), 1, "the existing row stays; nothing was added");
+    }
+
+    async fn documents_of_a_deleted_employee_stay_readable_and_deletable_but_not_changeable(backend) {
+        let world = World::new(backend).await;
+        let visible = world.upload(pdf(), true).await;
+        let hidden = world.upload(png(), false).await;
+        world.delete_employee().await;
+        for document in [&visible, &hidden] {
+            let path = format!("/api/v1/documents/{}", id(document));
+            // Still part of the employer's records (README "Employee accounts")…
+            assert_eq!(world.get(&world.employer.token, &path).await.status(), 200);
+            let content = world.get(&world.employer.token, &format!("{path}/content")).await;
+            assert_eq!(content.status(), 200);
+            // …but no longer changed: publishing would notify someone without access.
+            let patched = world.app.http.patch(world.app.url(&path))
+                .bearer_auth(&world.employer.token).json(&json!({"visible_to_employee": true})).send().await.unwrap();
+            assert_problem(patched, 404).await;
+        }
+        assert_eq!(world.document_rows(), 2, "a refused change changes nothing");
+        // Deleting when the retention period ends removes row and file.
+        let path = format!("/api/v1/documents/{}", id(&hidden));
+        let deleted = world.app.http.delete(world.app.url(&path)).bearer_auth(&world.employer.token).send().await.unwrap();
+        assert_eq!(deleted.status(), 204);
+        assert_eq!(world.document_rows(), 1);
+        assert!(!world.documents_dir().join(id(&hidden)).exists());
+        assert!(world.documents_dir().join(id(&visible)).exists());
+    }
+
+    async fn documents_a_deleted_employee_cannot_reach_their_own_dossier(backend) {
+        let world = World::new(backend).await;
+        let access = world.employee_token().await;
+        let document = world.upload(pdf(), true).await;
+        assert_eq!(world.get(&access, "/api/v1/me/documents").await.status(), 200);
+        world.delete_employee().await;
+        for path in [
+            "/api/v1/me/documents".to_string(),
+            format!("/api/v1/me/documents/{}", id(&document)),
+            format!("/api/v1/me/documents/{}/content", id(&document)),
+        ] {
+            assert_problem(world.get(&access, &path).await, 401).await;
+        }
+    }
+
+    async fn documents_sweep_removes_orphaned_and_stale_staging_files_only(backend) {
+        let world = World::new(backend).await;
+        let bytes = numbered_pdf(SIZE);
+        let document = world.upload(bytes.clone(), true).await;
+        let kept = world.documents_dir().join(id(&document));
+        // A document stored long ago keeps its file: it has a row.
+        age_file(&kept, Duration::from_secs(3 * 3600));
+        // An old orphan (as a crash between storing and the row would leave), a young one (an
+        // upload that is about to write its row), an old and a young staging file.
+        let old_orphan = world.documents_dir().join(uuid::Uuid::new_v4().to_string());
+        let young_orphan = world.documents_dir().join(uuid::Uuid::new_v4().to_string());
+        let staging = world.documents_dir().join(".staging");
+        let old_staging = staging.join(".upload-crashed");
+        let young_staging = staging.join(".upload-in-flight");
+        for file in [&old_orphan, &young_orphan, &old_staging, &young_staging] {
+            std::fs::write(file, b"%PDF-1.4\n").unwrap();
+        }
+        age_file(&old_orphan, Duration::from_secs(2 * 3600));
+        age_file(&old_staging, Duration::from_secs(2 * 3600));
+        // Not ours: left alone whatever its age.
+        let foreign = world.documents_dir().join("notes.txt");
+        std::fs::write(&foreign, b"x").unwrap();
+        age_file(&foreign, Duration::from_secs(2 * 3600));
+
+        let report = world.app.cli(&["documents", "sweep"]).unwrap();
+        assert_eq!(report, json!({"orphans_removed": 1, "staging_removed": 1, "failed": 0}));
+        assert!(!old_orphan.exists() && !old_staging.exists());
+        assert!(young_orphan.exists() && young_staging.exists(), "younger than the grace period");
+        assert!(kept.exists() && foreign.exists());
+        let response = world.get(&world.employer.token, &format!("/api/v1/documents/{}/content", id(&document))).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.bytes().await.unwrap().as_ref() == bytes.as_slice(), "the document is intact");
+
+        // Without a grace period the young ones go too; the document still stays.
+        let report = world.app.cli(&["documents", "sweep", "--grace-minutes", "0"]).unwrap();
+        assert_eq!(report, json!({"orphans_removed": 1, "staging_removed": 1, "failed": 0}));
+        assert!(!young_orphan.exists() && !young_staging.exists());
+        assert!(kept.exists());
+        assert_eq!(world.document_rows(), 1);
+    }
+
+    async fn documents_sweep_in_the_server_uses_the_same_rule(backend) {
+        // The periodic task calls `sweep` with the default grace period; run that directly
+        // against the app's real storage and database.
+        let world = World::new(backend).await;
+        let document = world.upload(pdf(), true).await;
+        age_file(&world.documents_dir().join(id(&document)), Duration::from_secs(3 * 3600));
+        let orphan = world.documents_dir().join(uuid::Uuid::new_v4().to_string());
+        std::fs::write(&orphan, b"x").unwrap();
+        age_file(&orphan, Duration::from_secs(2 * 3600));
+        let db = verzuim::db::Db::new(&world.app.settings.database);
+        let storage = verzuim::dossier::storage::from_settings(&world.app.settings).unwrap();
+        let report = verzuim::dossier::sweeper::sweep(&db, storage.as_ref(), verzuim::dossier::sweeper::GRACE).await.unwrap();
+        assert_eq!(report.orphans_removed, 1, "{report:?}");
+        assert!(!orphan.exists());
+        assert!(world.documents_dir().join(id(&document)).exists());
     }
 }

@@ -128,4 +128,3 @@ on_both_databases! {
         assert!(api.headers().get("content-encoding").is_none());
     }
 }
-

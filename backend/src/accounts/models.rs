@@ -36,15 +36,23 @@ impl Account {
         password: &SecretString,
         settings: &AccountSettings,
     ) -> Result<(), ApiError> {
-        password_policy::check(field, password.expose_secret(), &self.email_address()?, settings)
-            .map_err(|e| ApiError::Validation(vec![e]))
+        password_policy::check(
+            field,
+            password.expose_secret(),
+            &self.email_address()?,
+            settings,
+        )
+        .map_err(|e| ApiError::Validation(vec![e]))
     }
 
     /// The stored address, typed. It was validated on the way in, so a failure here means the
     /// row was changed behind the API's back: an internal error, not the caller's.
     pub fn email_address(&self) -> Result<EmailAddress, ApiError> {
         EmailAddress::parse(&self.email).map_err(|e| {
-            ApiError::internal(anyhow::anyhow!("stored e-mail of {} is invalid: {e}", self.id))
+            ApiError::internal(anyhow::anyhow!(
+                "stored e-mail of {} is invalid: {e}",
+                self.id
+            ))
         })
     }
 }

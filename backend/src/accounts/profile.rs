@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use super::models::Account;
 use super::sessions;
 use crate::auth::AuthenticatedEmployee;
-use crate::employers::contacts::{self, DossierContacts};
 use crate::db::schema::{employees, employers};
 use crate::db::{now, DbConnection};
 use crate::domain::Language;
+use crate::employers::contacts::{self, DossierContacts};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::startup::AppState;
 

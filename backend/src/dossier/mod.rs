@@ -8,8 +8,10 @@
 pub mod content;
 pub mod models;
 pub mod queries;
+pub mod range;
 pub mod routes;
 pub mod storage;
+pub mod sweeper;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

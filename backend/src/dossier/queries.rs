@@ -43,6 +43,28 @@ pub fn find(conn: &mut DbConnection, owner: &Owner, id: &str) -> Result<Document
     query.first(conn).optional()?.ok_or(ApiError::NotFound)
 }
 
+/// A document the employer may still change. A deleted employee's documents stay part of the
+/// employer's records — readable, downloadable and deletable by id (README "Employee
+/// accounts") — but are not changed any more: making one visible would notify someone who no
+/// longer has access.
+pub fn find_changeable(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    id: &str,
+) -> Result<Document, ApiError> {
+    let document = find(conn, &Owner::Employer(employer_id.to_string()), id)?;
+    let employee_present = employees::table
+        .filter(employees::id.eq(&document.employee_id))
+        .filter(employees::employer_id.eq(employer_id))
+        .filter(employees::deleted_at.is_null())
+        .count()
+        .get_result::<i64>(conn)?;
+    if employee_present == 0 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(document)
+}
+
 /// An opaque list position: the last item's `(document_date, created_at, id)`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {

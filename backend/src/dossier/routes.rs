@@ -21,6 +21,7 @@ use super::models::{
     MyDocument, MyDocumentPage,
 };
 use super::queries::{self, Cursor, ListFilter, Owner};
+use super::range::{self, RangeAnswer};
 use crate::audit::Actor;
 use crate::auth::scopes::{DocumentsRead, DocumentsWrite};
 use crate::auth::{AuthenticatedEmployee, EmployerClient, Scope};
@@ -522,7 +523,7 @@ pub async fn get_one(
         (status = 400, description = "Invalid or unknown fields", body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document of this employer, or its employee was deleted (their documents are kept but no longer changed)", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -558,8 +559,7 @@ pub async fn patch_one(
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                let owner = Owner::Employer(client.employer_id.clone());
-                let mut document = queries::find(conn, &owner, &id)?;
+                let mut document = queries::find_changeable(conn, &client.employer_id, &id)?;
                 let was_visible = document.visible_to_employee;
                 if let Some(title) = title {
                     document.title = title;
@@ -646,34 +646,37 @@ pub async fn delete_one(
 }
 
 /// Download a document's content.
+///
+/// A single byte range (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`) answers 206 with that part;
+/// several ranges or a malformed header are ignored (200, whole file). `If-Range` with the
+/// `ETag` of an earlier answer resumes safely.
 #[utoipa::path(
     tag = "documents",
     security(("employer_oauth" = ["documents:read"])),
-    params(("id" = String, Path, description = "Document id")),
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` the client holds; the range is honoured only if it still matches"),
+    ),
     responses(
-        (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length and Content-Disposition: attachment", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag", content_type = "application/octet-stream"),
+        (status = 206, description = "The requested byte range, with Content-Range", content_type = "application/octet-stream"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/documents/{id}/content")]
 pub async fn content(
     client: EmployerClient<DocumentsRead>,
     path: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let owner = Owner::Employer(client.employer_id.clone());
     let actor = Actor::Client(client.client_id);
-    let document = read_audited(
-        &state,
-        owner,
-        path.into_inner(),
-        actor,
-        "document.downloaded",
-    )
-    .await?;
-    download(&state, document).await
+    download(&state, &request, owner, path.into_inner(), actor).await
 }
 
 /// The employee's dossier: the documents made visible to them, newest first.
@@ -745,20 +748,29 @@ pub async fn get_mine(
 }
 
 /// Download a document of the employee's dossier. Hidden and foreign documents answer 404.
+///
+/// Byte ranges as for the employer download: one range → 206, several or malformed → 200.
 #[utoipa::path(
     tag = "documents",
     security(("employee_bearer" = [])),
-    params(("id" = String, Path, description = "Document id")),
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` the client holds; the range is honoured only if it still matches"),
+    ),
     responses(
-        (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length and Content-Disposition: attachment", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag", content_type = "application/octet-stream"),
+        (status = 206, description = "The requested byte range, with Content-Range", content_type = "application/octet-stream"),
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/me/documents/{id}/content")]
 pub async fn content_mine(
     employee: AuthenticatedEmployee,
     path: web::Path<String>,
+    request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = Actor::Employee(employee.employee_id.clone());
@@ -766,15 +778,7 @@ pub async fn content_mine(
         employer_id: employee.employer_id,
         employee_id: employee.employee_id,
     };
-    let document = read_audited(
-        &state,
-        owner,
-        path.into_inner(),
-        actor,
-        "document.downloaded",
-    )
-    .await?;
-    download(&state, document).await
+    download(&state, &request, owner, path.into_inner(), actor).await
 }
 
 /// Finds the document `owner` may see and records `action` in the audit log.
@@ -803,11 +807,61 @@ async fn read_audited(
         .await
 }
 
-/// Streams the stored file: memory does not grow with its size.
-async fn download(state: &AppState, document: Document) -> Result<HttpResponse, ApiError> {
+/// The value of a request header that may appear once; sent twice it counts as absent (two
+/// `Range` lines are two ranges, which we ignore anyway).
+fn single_header(request: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+    let mut values = request.headers().get_all(name);
+    match (values.next(), values.next()) {
+        (Some(value), None) => value.to_str().ok(),
+        _ => None,
+    }
+}
+
+/// Streams the stored file, or the one byte range asked for: memory does not grow with its
+/// size. The download is audited in the same transaction that finds the document; a range
+/// that cannot be satisfied answers 416 and is not recorded as a download.
+async fn download(
+    state: &AppState,
+    request: &HttpRequest,
+    owner: Owner,
+    id: String,
+    actor: Actor,
+) -> Result<HttpResponse, ApiError> {
+    let range = single_header(request, header::RANGE).map(str::to_owned);
+    let if_range = single_header(request, header::IF_RANGE).map(str::to_owned);
+    let (document, answer) = state
+        .db
+        .run(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                let document = queries::find(conn, &owner, &id)?;
+                let size = u64::try_from(document.size).unwrap_or(0);
+                let answer = range::evaluate(
+                    range.as_deref(),
+                    if_range.as_deref(),
+                    &etag(&document),
+                    size,
+                );
+                if answer == RangeAnswer::NotSatisfiable {
+                    return Err(ApiError::RangeNotSatisfiable { size });
+                }
+                crate::audit::record(
+                    conn,
+                    &document.employer_id,
+                    &actor,
+                    "document.downloaded",
+                    ("document", &document.id),
+                )?;
+                Ok((document, answer))
+            })
+        })
+        .await?;
+    let wanted = match answer {
+        RangeAnswer::Partial(range) => Some(range),
+        RangeAnswer::Full | RangeAnswer::NotSatisfiable => None,
+    };
     let stored = state
         .storage
-        .get(&document.storage_key)
+        .get(&document.storage_key, wanted.clone())
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot open document: {e}")))?
         .ok_or_else(|| {
@@ -816,14 +870,47 @@ async fn download(state: &AppState, document: Document) -> Result<HttpResponse, 
                 document.id
             ))
         })?;
-    let body = actix_web::body::SizedStream::new(stored.size, stored.stream);
-    Ok(HttpResponse::Ok()
+    if i64::try_from(stored.size).ok() != Some(document.size) {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "document {} is stored with {} bytes, its row says {}",
+            document.id,
+            stored.size,
+            document.size
+        )));
+    }
+    let mut response = match wanted {
+        Some(_) => {
+            let mut partial = HttpResponse::PartialContent();
+            partial.insert_header((
+                header::CONTENT_RANGE,
+                format!(
+                    "bytes {}-{}/{}",
+                    stored.range.start,
+                    stored.range.end - 1,
+                    stored.size
+                ),
+            ));
+            partial
+        }
+        None => HttpResponse::Ok(),
+    };
+    let body =
+        actix_web::body::SizedStream::new(stored.range.end - stored.range.start, stored.stream);
+    Ok(response
         .insert_header((header::CONTENT_TYPE, document.content_type.as_str()))
         .insert_header((
             header::CONTENT_DISPOSITION,
             content_disposition(&document.file_name),
         ))
+        .insert_header((header::ACCEPT_RANGES, "bytes"))
+        .insert_header((header::ETAG, etag(&document)))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body))
+}
+
+/// The content never changes after the upload, so its SHA-256 is a strong validator: what a
+/// client resuming a download sends back in `If-Range`.
+fn etag(document: &Document) -> String {
+    format!("\"{}\"", document.sha256)
 }

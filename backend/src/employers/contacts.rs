@@ -93,7 +93,10 @@ fn validate_person(
         .filter(|e| !e.is_empty())
         .and_then(|e| validate_email(&format!("{field}.email"), &e, errors))
         .map(|e| e.to_string());
-    let phone = person.phone.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+    let phone = person
+        .phone
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty());
     if let Some(phone) = &phone {
         let allowed = phone
             .chars()

@@ -8,8 +8,8 @@ use super::contacts::{self, ContactChanges, ContactPerson, DossierContactsPatch}
 use super::models::{EmployerChanges, EmployerResponse};
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
-use crate::db::{now, DbConnection};
 use crate::db::schema::employers;
+use crate::db::{now, DbConnection};
 use crate::error::{ApiError, Problem};
 use crate::startup::AppState;
 

@@ -279,7 +279,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a document's content. */
+        /**
+         * Download a document's content.
+         * @description A single byte range (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`) answers 206 with that part;
+         *     several ranges or a malformed header are ignored (200, whole file). `If-Range` with the
+         *     `ETag` of an earlier answer resumes safely.
+         */
         get: operations["content"];
         put?: never;
         post?: never;
@@ -432,6 +437,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/employees/{id}/dossier-contacts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The people named for this employee only (null where the employer's default applies). */
+        get: operations["get_employee_dossier_contacts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Name other people for this employee than the employer's defaults; `null` returns a role to
+         *     the default.
+         */
+        patch: operations["patch_employee_dossier_contacts"];
+        trace?: never;
+    };
     "/api/v1/employees/{id}/invitation": {
         parameters: {
             query?: never;
@@ -463,7 +489,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the employer's name and notification addresses. */
+        /** Change the employer's name, notification addresses and dossier contacts. */
         patch: operations["patch_employer"];
         trace?: never;
     };
@@ -623,7 +649,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download a document of the employee's dossier. Hidden and foreign documents answer 404. */
+        /**
+         * Download a document of the employee's dossier. Hidden and foreign documents answer 404.
+         * @description Byte ranges as for the employer download: one range → 206, several or malformed → 200.
+         */
         get: operations["content_mine"];
         put?: never;
         post?: never;
@@ -949,6 +978,14 @@ export interface components {
          * @enum {string}
          */
         Category: "problem_analysis" | "plan_of_action" | "evaluation" | "first_year_evaluation" | "reintegration_report" | "medical_advice" | "correspondence" | "other";
+        /** @description A person to ask about the dossier. Only work contact details: no private address. */
+        ContactPerson: {
+            email?: string | null;
+            /** @description 1–200 characters. */
+            name: string;
+            /** @description Digits, spaces and `+ - ( )`, 6–30 characters. */
+            phone?: string | null;
+        };
         /** @description One employer correction (or the cancellation) of an absence. */
         Correction: {
             /** Format: date-time */
@@ -1065,6 +1102,16 @@ export interface components {
             /** @description `true` or `false`. */
             visible_to_employee: boolean;
         };
+        /** @description The two people an employee can ask; null where none is named. */
+        DossierContacts: {
+            case_manager?: null | components["schemas"]["ContactPerson"];
+            hr_contact?: null | components["schemas"]["ContactPerson"];
+        };
+        /** @description A change to both roles: a field left out stays as it is, `null` removes the person. */
+        DossierContactsPatch: {
+            case_manager?: null | components["schemas"]["ContactPerson"];
+            hr_contact?: null | components["schemas"]["ContactPerson"];
+        };
         /**
          * @description An employee as the employer sends it (create, upsert, bulk row). Unknown fields — a
          *     diagnosis, say — are refused.
@@ -1159,10 +1206,12 @@ export interface components {
         EmployerPatch: {
             absence_email?: string | null;
             arbodienst_email?: string | null;
+            case_manager?: null | components["schemas"]["ContactPerson"];
+            hr_contact?: null | components["schemas"]["ContactPerson"];
             name?: string | null;
         };
         /** @description The employer as the API shows it. */
-        EmployerResponse: {
+        EmployerResponse: components["schemas"]["DossierContacts"] & {
             /** @description Receives the absence reports (sick and recovery notifications). */
             absence_email: string;
             /** @description The occupational health service's address; receives the same notifications. */
@@ -1244,6 +1293,11 @@ export interface components {
             account_status: string;
             /** Format: date */
             date_of_birth: string;
+            /**
+             * @description Whom to ask about the dossier: the employer's HR contact and the arbodienst's case
+             *     manager (null where the employer named nobody).
+             */
+            dossier_contacts: components["schemas"]["DossierContacts"];
             email: string;
             employer_name: string;
             external_id?: string | null;
@@ -2419,7 +2473,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such document of this employer */
+            /** @description No such document of this employer, or its employee was deleted (their documents are kept but no longer changed) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2441,7 +2495,12 @@ export interface operations {
     content: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023` */
+                Range?: string | null;
+                /** @description The `ETag` the client holds; the range is honoured only if it still matches */
+                "If-Range"?: string | null;
+            };
             path: {
                 /** @description Document id */
                 id: string;
@@ -2450,8 +2509,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, streamed, with its sniffed Content-Type, Content-Length and Content-Disposition: attachment */
+            /** @description The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description The requested byte range, with Content-Range */
+            206: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2478,6 +2546,15 @@ export interface operations {
             };
             /** @description No such document of this employer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The range lies outside the file; Content-Range: bytes *\/size */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3191,6 +3268,113 @@ export interface operations {
             };
         };
     };
+    get_employee_dossier_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DossierContacts"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks employees:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such employee for this employer (or deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patch_employee_dossier_contacts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DossierContactsPatch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DossierContacts"];
+                };
+            };
+            /** @description Invalid or unknown field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Token lacks employees:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such employee for this employer (or deleted) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     send_invitation: {
         parameters: {
             query?: never;
@@ -3785,7 +3969,12 @@ export interface operations {
     content_mine: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description One byte range, e.g. `bytes=0-1023` */
+                Range?: string | null;
+                /** @description The `ETag` the client holds; the range is honoured only if it still matches */
+                "If-Range"?: string | null;
+            };
             path: {
                 /** @description Document id */
                 id: string;
@@ -3794,8 +3983,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, streamed, with its sniffed Content-Type, Content-Length and Content-Disposition: attachment */
+            /** @description The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description The requested byte range, with Content-Range */
+            206: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3813,6 +4011,15 @@ export interface operations {
             };
             /** @description No such visible document in this dossier */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The range lies outside the file; Content-Range: bytes *\/size */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

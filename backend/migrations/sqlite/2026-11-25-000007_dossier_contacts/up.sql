@@ -13,5 +13,5 @@ CREATE TABLE dossier_contacts (
 );
 CREATE UNIQUE INDEX dossier_contacts_employer_default ON dossier_contacts (employer_id, role)
     WHERE employee_id IS NULL;
-CREATE UNIQUE INDEX dossier_contacts_employee ON dossier_contacts (employee_id, role)
-    WHERE employee_id IS NOT NULL;
+-- NULLs never clash in a unique index, so the employer's defaults need no exception here.
+CREATE UNIQUE INDEX dossier_contacts_employee ON dossier_contacts (employee_id, role);
