@@ -78,6 +78,11 @@ try {
     '|---|---|---|---|---|',
     ...rows.map(([m, v, r, t, ok]) => `| ${m} | ${v} | ${r} | ${t} | ${ok ? 'met' : '**missed**'} |`),
     '',
+    'Note: served by the release binary on loopback, gzip on (the server compresses the SPA\'s assets); ' +
+      'each load in a fresh context with the cache off, a 360×740 phone viewport; Chromium without its ' +
+      'desktop omnibox UI (tests/e2e/support/browser.mjs), which headless Chromium 156 otherwise builds ' +
+      'in another process during every load.',
+    '',
   ].join('\n');
   console.log(block);
   const path = join(repoRoot, 'BENCHMARKS.md');
