@@ -5,11 +5,6 @@ use verzuim::cli::{run_admin, Cli, CliError, Command};
 use verzuim::config::Settings;
 use verzuim::startup::Application;
 
-// glibc's malloc spends a measurable share of each request consolidating arenas across the
-// many worker and blocking threads; mimalloc keeps per-thread heaps.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);

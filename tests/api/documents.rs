@@ -890,6 +890,45 @@ on_both_databases! {
         assert_eq!(world.document_rows(), 1, "the existing row stays; nothing was added");
     }
 
+    async fn documents_upload_with_an_idempotency_key_is_stored_once_replayed_and_checked(backend) {
+        let world = World::new(backend).await;
+        // Larger than the middleware keeps in memory, so the body goes through its spool file.
+        let bytes = numbered_pdf(2 * SIZE);
+        let form = |bytes: Vec<u8>| multipart(&[
+            text("title", "Plan van aanpak"),
+            text("category", "plan_of_action"),
+            text("document_date", "2026-11-20"),
+            text("visible_to_employee", "false"),
+            Part { name: "file", file_name: Some("plan.pdf"), content_type: Some("application/pdf"), body: bytes },
+        ]);
+        let send = |body: Vec<u8>| {
+            world.app.http.post(world.app.url(&format!("/api/v1/employees/{}/documents", world.employee_id)))
+                .bearer_auth(&world.employer.token)
+                .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
+                .header("idempotency-key", "upload-plan-1")
+                .body(body)
+                .send()
+        };
+        let first = send(form(bytes.clone())).await.unwrap();
+        assert_eq!(first.status(), 201);
+        let first_body = first.bytes().await.unwrap();
+        let created: Value = serde_json::from_slice(&first_body).unwrap();
+        assert_eq!(created["sha256"], sha256_hex(&bytes).as_str());
+
+        let again = send(form(bytes.clone())).await.unwrap();
+        assert_eq!(again.status(), 201);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(again.bytes().await.unwrap(), first_body, "replayed byte for byte");
+        assert_eq!(world.document_rows(), 1, "stored once");
+
+        let mut other = bytes.clone();
+        other[SIZE] ^= 1;
+        assert_problem(send(form(other)).await.unwrap(), 422).await;
+        assert_eq!(world.document_rows(), 1);
+        let content = world.get(&world.employer.token, &format!("/api/v1/documents/{}/content", id(&created))).await;
+        assert_eq!(content.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    }
+
     async fn documents_of_a_deleted_employee_stay_readable_and_deletable_but_not_changeable(backend) {
         let world = World::new(backend).await;
         let visible = world.upload(pdf(), true).await;

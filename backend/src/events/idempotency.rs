@@ -20,6 +20,7 @@ use actix_web::{web, HttpMessage, HttpResponse, ResponseError};
 use diesel::prelude::*;
 use futures_util::StreamExt;
 use sha2::Digest;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use crate::auth::employer_client::bearer_token;
 use crate::db::schema::idempotency_keys;
@@ -30,8 +31,95 @@ use crate::startup::AppState;
 pub const HEADER: &str = "idempotency-key";
 /// How long a key is remembered.
 pub const KEEP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
-/// The largest body the middleware buffers to hash and replay.
-const MAX_BODY: usize = 64 * 1024 * 1024;
+/// The largest body the middleware hashes (or the largest upload plus room for the multipart
+/// framing, when uploads may be larger).
+const MAX_BODY: u64 = 64 * 1024 * 1024;
+/// Bodies up to this size are hashed in memory; larger ones (dossier uploads) are spooled to an
+/// anonymous temporary file, so an upload with a key costs no more memory than one without and
+/// leaves nothing on disk however the request ends.
+const IN_MEMORY_BODY: usize = 256 * 1024;
+
+/// A request body that was read once to hash it.
+enum ReadBody {
+    Memory(web::Bytes),
+    Spooled(tokio::fs::File),
+}
+
+impl ReadBody {
+    /// The body again, as the handler's payload.
+    fn into_payload(self) -> actix_web::dev::Payload {
+        match self {
+            ReadBody::Memory(bytes) => actix_web::dev::Payload::from(bytes),
+            ReadBody::Spooled(file) => {
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024)
+                    .map(|chunk| chunk.map_err(actix_web::error::PayloadError::Io));
+                actix_web::dev::Payload::Stream {
+                    payload: Box::pin(stream),
+                }
+            }
+        }
+    }
+}
+
+/// Reads the whole payload into `hasher`, keeping it in memory while small and in a spool file
+/// once larger; more than `limit` bytes answers 413.
+async fn read_body(
+    mut payload: actix_web::dev::Payload,
+    hasher: &mut sha2::Sha256,
+    limit: u64,
+    spool_dir: &std::path::Path,
+) -> Result<ReadBody, ApiError> {
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "A request with an Idempotency-Key may be at most {limit} bytes."
+        ))
+    };
+    let spool_error = |e: std::io::Error| {
+        ApiError::internal(anyhow::anyhow!(
+            "idempotency: cannot spool the request: {e}"
+        ))
+    };
+    let mut memory = web::BytesMut::new();
+    let mut spool: Option<tokio::fs::File> = None;
+    let mut total: u64 = 0;
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("The body could not be read: {e}.")))?;
+        total += chunk.len() as u64;
+        if total > limit {
+            return Err(too_large());
+        }
+        hasher.update(&chunk);
+        if spool.is_none() && memory.len() + chunk.len() > IN_MEMORY_BODY {
+            let dir = spool_dir.to_path_buf();
+            let file = tokio::task::spawn_blocking(move || {
+                std::fs::create_dir_all(&dir)?;
+                tempfile::tempfile_in(&dir)
+            })
+            .await
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("spool task failed: {e}")))?
+            .map_err(spool_error)?;
+            let mut file = tokio::fs::File::from_std(file);
+            file.write_all(&memory).await.map_err(spool_error)?;
+            memory.clear();
+            spool = Some(file);
+        }
+        match spool.as_mut() {
+            Some(file) => file.write_all(&chunk).await.map_err(spool_error)?,
+            None => memory.extend_from_slice(&chunk),
+        }
+    }
+    match spool {
+        None => Ok(ReadBody::Memory(memory.freeze())),
+        Some(mut file) => {
+            file.flush().await.map_err(spool_error)?;
+            file.seek(std::io::SeekFrom::Start(0))
+                .await
+                .map_err(spool_error)?;
+            Ok(ReadBody::Spooled(file))
+        }
+    }
+}
 
 #[derive(Queryable)]
 struct StoredKey {
@@ -95,20 +183,15 @@ pub async fn middleware(
         }
     };
 
-    // Buffer the body to hash it, then hand it on to the handler unchanged.
-    let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk?;
-        if body.len() + chunk.len() > MAX_BODY {
-            let error = ApiError::PayloadTooLarge(format!(
-                "A request with an Idempotency-Key may be at most {MAX_BODY} bytes."
-            ));
-            return Ok(req.into_response(error.error_response()));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
+    // Hash the body, then hand it on to the handler unchanged.
+    let limit = MAX_BODY.max(
+        state
+            .settings
+            .documents
+            .max_upload_bytes
+            .saturating_add(1 << 20),
+    );
+    let spool_dir = state.storage.staging_dir().to_path_buf();
     let mut hasher = sha2::Sha256::new();
     hasher.update(req.method().as_str().as_bytes());
     hasher.update(b" ");
@@ -116,9 +199,12 @@ pub async fn middleware(
     hasher.update(b"?");
     hasher.update(req.uri().query().unwrap_or_default().as_bytes());
     hasher.update(b"\n");
-    hasher.update(&body);
+    let body = match read_body(req.take_payload(), &mut hasher, limit, &spool_dir).await {
+        Ok(body) => body,
+        Err(error) => return Ok(req.into_response(error.error_response())),
+    };
     let request_hash = hex::encode(hasher.finalize());
-    req.set_payload(actix_web::dev::Payload::from(body));
+    req.set_payload(body.into_payload());
 
     let begun = {
         let (client_id, key, request_hash) = (client_id.clone(), key.clone(), request_hash);
