@@ -11,7 +11,7 @@ use super::domain::{
     SickReportRequest,
 };
 use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
-use super::queries::{self, today, Change, ListFilter, Owner};
+use super::queries::{self, today, Change, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
@@ -114,20 +114,18 @@ pub async fn list_mine(
             return Err(ApiError::Validation(errors));
         }
     };
-    let filter = ListFilter {
-        employee_id: Some(employee.employee_id.clone()),
-        status: None,
-        from: None,
-        to: None,
-        after,
-        limit,
-    };
     let page = state
         .db
         .run(move |conn| {
-            let (rows, next) = queries::list(conn, &employee.employer_id, &filter)?;
+            let (items, next) = queries::list_own(
+                conn,
+                &employee.employer_id,
+                &employee.employee_id,
+                after.as_ref(),
+                limit,
+            )?;
             Ok(AbsencePage {
-                items: queries::absences_view(conn, rows)?,
+                items,
                 next_cursor: next.map(|c| c.encode()),
             })
         })

@@ -605,6 +605,73 @@ pub struct ListFilter {
 }
 
 /// One page of absences, newest first, and the cursor of the next page.
+/// One employee's own absences, newest first, as they see them: the hot read of the portal's
+/// home and absences screens. Unlike [`list`] its queries have a fixed shape, so SQLite reuses
+/// their prepared statements instead of rebuilding the SQL text on every request.
+pub fn list_own(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    employee_id: &str,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<(Vec<Absence>, Option<Cursor>), ApiError> {
+    let newest_first = absences::table
+        .filter(absences::employer_id.eq(employer_id))
+        .filter(absences::employee_id.eq(employee_id))
+        .select(AbsenceRow::as_select())
+        .order((absences::created_at.desc(), absences::id.desc()))
+        .limit(limit + 1);
+    let mut rows: Vec<AbsenceRow> = match after {
+        None => newest_first.load(conn)?,
+        Some(after) => newest_first
+            .filter(
+                absences::created_at.lt(after.created_at).or(absences::created_at
+                    .eq(after.created_at)
+                    .and(absences::id.lt(&after.id))),
+            )
+            .load(conn)?,
+    };
+    let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        rows.last().map(|last| Cursor {
+            created_at: last.created_at,
+            id: last.id.clone(),
+        })
+    } else {
+        None
+    };
+    // All of the employee's partial recoveries (a handful) in one fixed-shape query, rather
+    // than an `IN (…)` list whose length changes with the page.
+    let mut partials: HashMap<String, Vec<PartialRecovery>> = HashMap::new();
+    let partial_rows = absence_partial_recoveries::table
+        .inner_join(absences::table)
+        .filter(absences::employer_id.eq(employer_id))
+        .filter(absences::employee_id.eq(employee_id))
+        .order((
+            absence_partial_recoveries::created_at.asc(),
+            absence_partial_recoveries::id.asc(),
+        ))
+        .select(PartialRecoveryRow::as_select())
+        .load::<PartialRecoveryRow>(conn)?;
+    for row in partial_rows {
+        partials
+            .entry(row.absence_id)
+            .or_default()
+            .push(PartialRecovery {
+                from: row.from_date,
+                percentage: row.percentage,
+            });
+    }
+    let absences = rows
+        .into_iter()
+        .map(|row| {
+            let own = partials.remove(&row.id).unwrap_or_default();
+            Absence::new(row, own)
+        })
+        .collect();
+    Ok((absences, next))
+}
+
 pub fn list(
     conn: &mut DbConnection,
     employer_id: &str,
