@@ -196,8 +196,10 @@ def main():
         server.wait(timeout=30)
 
     db_kind = "PostgreSQL" if DATABASE_URL else "SQLite"
-    command = "python3 bench/accounts.py" if not DATABASE_URL else \
-        "BENCH_DATABASE_URL=%s python3 bench/accounts.py" % shlex.quote(re.sub(r":[^:@/]*@", ":***@", DATABASE_URL))
+    passed = ["%s=%s" % (k, shlex.quote(v)) for k, v in sorted(os.environ.items()) if k.startswith("BENCH_VERZUIM_")]
+    if DATABASE_URL:
+        passed.insert(0, "BENCH_DATABASE_URL=%s" % shlex.quote(re.sub(r":[^:@/]*@", ":***@", DATABASE_URL)))
+    command = " ".join(passed + ["python3 bench/accounts.py"])
     lines = ["### Accounts — %s — %s UTC, %d CPUs" % (db_kind, datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"),
                                                       os.cpu_count()),
              "", "`%s`" % command, "",
@@ -207,7 +209,7 @@ def main():
                                                          "met" if ratio <= target else "**missed**"))
     block = "\n".join(lines) + "\n"
     print(block)
-    path = os.path.join(ROOT, "BENCHMARKS.md")
+    path = os.environ.get("BENCH_OUTPUT", os.path.join(ROOT, "BENCHMARKS.md"))
     text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n\n" + MARKER + "\n"
     if MARKER not in text:
         text += "\n" + MARKER + "\n"
