@@ -29,6 +29,19 @@ impl FieldError {
     }
 }
 
+/// The 401 every authenticated operation documents: no, invalid, expired or revoked token
+/// (`WWW-Authenticate` says which), as problem+json.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 401,
+    description = "Missing, invalid, expired or revoked token (see `WWW-Authenticate`)",
+    content_type = "application/problem+json"
+)]
+pub struct Unauthorized(
+    // Never built: the type only tells utoipa the response's schema.
+    #[allow(dead_code)] Problem,
+);
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {

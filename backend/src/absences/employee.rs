@@ -15,7 +15,7 @@ use super::queries::{self, today, Change, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 fn owner(employee: &AuthenticatedEmployee) -> Owner {
@@ -51,7 +51,7 @@ pub struct MyListQuery {
     responses(
         (status = 201, body = Absence, headers(("Location" = String))),
         (status = 400, description = "Invalid or unknown fields (a diagnosis, say), each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 409, description = "An absence is already open", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -94,7 +94,7 @@ pub async fn report_sick(
     responses(
         (status = 200, body = AbsencePage),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[get("/me/absences")]
@@ -141,7 +141,7 @@ pub async fn list_mine(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, body = Absence),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 404, description = "No such absence of this employee", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -172,7 +172,7 @@ pub async fn get_mine(
     responses(
         (status = 200, body = Absence),
         (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
@@ -213,7 +213,7 @@ pub async fn recover_mine(
     responses(
         (status = 200, body = Absence),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
@@ -250,7 +250,7 @@ pub async fn partially_recover_mine(
     security(("employee_bearer" = [])),
     responses(
         (status = 200, body = TimelineResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 404, description = "No open absence", body = Problem, content_type = "application/problem+json"),
     )
 )]

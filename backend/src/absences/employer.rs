@@ -21,7 +21,7 @@ use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
 use crate::auth::EmployerClient;
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 fn owner(employer_id: &str) -> Owner {
@@ -67,7 +67,7 @@ pub struct ListQuery {
     responses(
         (status = 200, body = EmployerAbsencePage),
         (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -122,7 +122,7 @@ pub async fn list(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, body = EmployerAbsence),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
     )
@@ -151,7 +151,7 @@ pub async fn get_one(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, body = TimelineResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
@@ -188,7 +188,7 @@ pub async fn timeline(
     responses(
         (status = 200, body = EmployerAbsence),
         (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
@@ -230,7 +230,7 @@ pub async fn correct(
     responses(
         (status = 201, body = EmployerAbsence, headers(("Location" = String))),
         (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The employee already has an open absence", body = Problem, content_type = "application/problem+json"),
@@ -278,7 +278,7 @@ pub async fn report_for_employee(
     responses(
         (status = 200, body = EmployerAbsence),
         (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
@@ -319,7 +319,7 @@ pub async fn recover(
     responses(
         (status = 200, body = EmployerAbsence),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),

@@ -625,9 +625,11 @@ pub fn list_own(
         None => newest_first.load(conn)?,
         Some(after) => newest_first
             .filter(
-                absences::created_at.lt(after.created_at).or(absences::created_at
-                    .eq(after.created_at)
-                    .and(absences::id.lt(&after.id))),
+                absences::created_at
+                    .lt(after.created_at)
+                    .or(absences::created_at
+                        .eq(after.created_at)
+                        .and(absences::id.lt(&after.id))),
             )
             .load(conn)?,
     };

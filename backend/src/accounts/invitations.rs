@@ -13,7 +13,7 @@ use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
 use crate::db::{now, DbConnection};
 use crate::domain::{EmailAddress, Language};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, Unauthorized};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
 use crate::startup::AppState;
@@ -30,7 +30,7 @@ pub struct InvitationSent {
     params(("id" = String, Path, description = "Employee id")),
     responses(
         (status = 202, description = "Invitation e-mail queued", body = InvitationSent),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account is already active", body = Problem, content_type = "application/problem+json"),

@@ -15,7 +15,7 @@ use crate::db::schema::{employees, employers};
 use crate::db::{now, DbConnection};
 use crate::domain::Language;
 use crate::employers::contacts::{self, DossierContacts};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -83,7 +83,7 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
     security(("employee_bearer" = [])),
     responses(
         (status = 200, body = Me),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[get("/me")]
@@ -106,7 +106,7 @@ pub async fn get_me(
     responses(
         (status = 200, body = Me),
         (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[patch("/me")]
@@ -145,7 +145,7 @@ pub async fn patch_me(
     responses(
         (status = 204, description = "Password changed"),
         (status = 400, description = "Wrong current password (errors[].field = current_password) or a new password that breaks the policy (new_password)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[put("/me/password")]

@@ -14,7 +14,7 @@ use crate::auth::{random_token, secret_digest, AuthenticatedEmployee, RateLimite
 use crate::config::AccountSettings;
 use crate::db::schema::{employees, refresh_tokens};
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 pub const REFRESH_COOKIE: &str = "verzuim_refresh";
@@ -381,7 +381,7 @@ pub async fn logout(
     security(("employee_bearer" = [])),
     responses(
         (status = 204, description = "Every session ended"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[post("/auth/logout-all")]

@@ -28,7 +28,7 @@ use crate::auth::{AuthenticatedEmployee, EmployerClient, Scope};
 use crate::db::now;
 use crate::db::schema::{absences, documents};
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -279,7 +279,7 @@ fn parse_meta(mut parts: HashMap<String, String>) -> Result<UploadMeta, ApiError
     responses(
         (status = 201, body = DocumentResponse, headers(("Location" = String, description = "The new document's URL"))),
         (status = 400, description = "Missing, invalid, duplicate or unknown parts, each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than VERZUIM_MAX_UPLOAD_BYTES", body = Problem, content_type = "application/problem+json"),
@@ -448,7 +448,7 @@ fn portal_url(state: &AppState) -> String {
     responses(
         (status = 200, body = DocumentPage),
         (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
     )
@@ -493,7 +493,7 @@ pub async fn list_for_employee(
     params(("id" = String, Path, description = "Document id")),
     responses(
         (status = 200, body = DocumentResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
     )
@@ -521,7 +521,7 @@ pub async fn get_one(
     responses(
         (status = 200, body = DocumentResponse),
         (status = 400, description = "Invalid or unknown fields", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer, or its employee was deleted (their documents are kept but no longer changed)", body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
@@ -608,7 +608,7 @@ pub async fn patch_one(
     params(("id" = String, Path, description = "Document id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
     )
@@ -661,7 +661,7 @@ pub async fn delete_one(
     responses(
         (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag", content_type = "application/octet-stream"),
         (status = 206, description = "The requested byte range, with Content-Range", content_type = "application/octet-stream"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
@@ -688,7 +688,7 @@ pub async fn content(
     responses(
         (status = 200, body = MyDocumentPage),
         (status = 400, description = "Bad limit, cursor or unknown query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[get("/me/documents")]
@@ -728,7 +728,7 @@ pub async fn list_mine(
     params(("id" = String, Path, description = "Document id")),
     responses(
         (status = 200, body = MyDocument),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -761,7 +761,7 @@ pub async fn get_mine(
     responses(
         (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag", content_type = "application/octet-stream"),
         (status = 206, description = "The requested byte range, with Content-Range", content_type = "application/octet-stream"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
     )

@@ -14,7 +14,7 @@ use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::dossier_contacts;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 /// A person to ask about the dossier. Only work contact details: no private address.
@@ -252,7 +252,7 @@ pub fn save(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, body = DossierContacts),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
@@ -285,7 +285,7 @@ pub async fn get_for_employee(
     responses(
         (status = 200, body = DossierContacts),
         (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )

@@ -10,7 +10,7 @@ use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 /// Fields left out stay as they are; `arbodienst_email: null` removes the address.
@@ -89,7 +89,7 @@ fn employer_response(
     security(("employer_oauth" = [])),
     responses(
         (status = 200, body = EmployerResponse),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
     )
 )]
 #[get("/employer")]
@@ -112,7 +112,7 @@ pub async fn get_employer(
     responses(
         (status = 200, body = EmployerResponse),
         (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::audit::{self, AuditFilter};
 use crate::auth::scopes::{AnyScope, WebhooksManage};
 use crate::auth::{EmployerClient, Scope};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, Unauthorized};
 use crate::events::feed::{self, FeedEvent};
 use crate::events::webhooks::{page_limit, split_page};
 use crate::startup::AppState;
@@ -44,7 +44,7 @@ pub struct FeedPage {
     responses(
         (status = 200, body = FeedPage),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -117,7 +117,7 @@ pub struct AuditPage {
     responses(
         (status = 200, body = AuditPage),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token has neither absences:read nor documents:read", body = Problem, content_type = "application/problem+json"),
     )
 )]

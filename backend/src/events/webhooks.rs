@@ -27,7 +27,7 @@ use crate::auth::EmployerClient;
 use crate::config::SettingsError;
 use crate::db::schema::{webhook_attempts, webhooks};
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::events::feed::{EventKind, WebhookDelivery};
 use crate::startup::AppState;
 
@@ -296,7 +296,7 @@ fn find(conn: &mut DbConnection, employer_id: &str, id: &str) -> Result<WebhookR
     security(("employer_oauth" = ["webhooks:manage"])),
     responses(
         (status = 200, body = WebhookList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -332,7 +332,7 @@ pub async fn list(
     responses(
         (status = 201, body = WebhookResponse),
         (status = 400, description = "Not an http(s) URL, a private address, no or unknown event types", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -407,7 +407,7 @@ pub async fn create(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook for this employer", body = Problem, content_type = "application/problem+json"),
     )
@@ -495,7 +495,7 @@ pub struct DeliveryPage {
     responses(
         (status = 200, body = DeliveryPage),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook for this employer", body = Problem, content_type = "application/problem+json"),
     )

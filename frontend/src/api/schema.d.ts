@@ -1594,6 +1594,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1632,6 +1633,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1692,6 +1694,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1760,6 +1763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1829,6 +1833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1885,6 +1890,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelineResponse"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2079,6 +2085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2191,6 +2198,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2348,6 +2356,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentResponse"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2395,6 +2404,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2456,6 +2466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2527,6 +2538,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2599,7 +2611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked token */
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2651,6 +2663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2729,6 +2742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2828,6 +2842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2891,6 +2906,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2937,6 +2953,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2997,6 +3014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,6 +3102,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3159,6 +3178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3222,6 +3242,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3287,6 +3308,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierContacts"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3347,6 +3369,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3396,6 +3419,7 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationSent"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3449,7 +3473,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerResponse"];
                 };
             };
-            /** @description Missing, invalid, expired or revoked token */
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3490,6 +3514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3556,6 +3581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,6 +3618,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3631,6 +3658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3671,6 +3699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,6 +3741,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3750,6 +3780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Absence"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3800,6 +3831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3859,6 +3891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3917,6 +3950,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3947,6 +3981,7 @@ export interface operations {
                     "application/json": components["schemas"]["MyDocument"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4001,6 +4036,7 @@ export interface operations {
                     "application/octet-stream": unknown;
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4058,6 +4094,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4085,6 +4122,7 @@ export interface operations {
                     "application/json": components["schemas"]["TimelineResponse"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4199,6 +4237,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookList"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4248,6 +4287,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4285,6 +4325,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4346,6 +4387,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
                 headers: {
                     [name: string]: unknown;

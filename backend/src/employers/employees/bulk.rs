@@ -20,7 +20,7 @@ use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employees;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem, PROBLEM_JSON};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized, PROBLEM_JSON};
 use crate::startup::AppState;
 
 pub const MAX_BULK_ROWS: usize = 10_000;
@@ -302,7 +302,7 @@ fn email_taken() -> FieldError {
     responses(
         (status = 200, description = "Every row's result", body = BulkResponse),
         (status = 400, description = "The body is not `{\"employees\": [...]}`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another request changed the same employees at the same moment; retry", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 rows, or a body over the size limit", body = Problem, content_type = "application/problem+json"),

@@ -15,7 +15,7 @@ use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::now;
 use crate::db::schema::employees;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::startup::AppState;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
@@ -85,7 +85,7 @@ impl ListQuery {
     responses(
         (status = 200, body = EmployeePage),
         (status = 400, description = "Bad limit, cursor, status or unknown query parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Missing, invalid, expired or revoked token", body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -129,7 +129,7 @@ pub async fn list(
     responses(
         (status = 201, body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
         (status = 400, description = "Invalid, missing or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
@@ -179,7 +179,7 @@ pub async fn create(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 200, body = EmployeeResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
@@ -212,7 +212,7 @@ pub async fn get_one(
     responses(
         (status = 200, body = EmployeeResponse),
         (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
@@ -280,7 +280,7 @@ pub async fn patch_one(
     params(("id" = String, Path, format = Uuid)),
     responses(
         (status = 204, description = "Deleted; every session of the employee is revoked"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or already deleted)", body = Problem, content_type = "application/problem+json"),
     )
@@ -328,7 +328,7 @@ pub async fn delete_one(
         (status = 200, description = "Updated, or already as sent", body = EmployeeResponse),
         (status = 201, description = "Created", body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
         (status = 400, description = "Invalid, missing or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
         (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
