@@ -582,3 +582,34 @@ on_both_databases! {
         assert_ne!(again["id"].as_str().unwrap(), id);
     }
 }
+
+/// PostgreSQL only: SQLite plans without table statistics, so there is nothing to refresh.
+/// A first sync of thousands of employees must not leave PostgreSQL planning every request
+/// with the empty table's row counts until autovacuum comes round.
+#[tokio::test]
+async fn bulk_sync_refreshes_postgresql_row_counts_at_once() {
+    let app = TestApp::spawn(verzuim_tests::Backend::Postgres).await;
+    let session = app.employer_session().await;
+    let rows: Vec<Value> = (0..2_000).map(employee).collect();
+    let response = post(
+        &app,
+        &session.token,
+        "/employees/bulk",
+        json!({"employees": rows}),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    let mut conn = app.db();
+    let counted: f32 =
+        diesel::sql_query("SELECT reltuples FROM pg_class WHERE relname = 'employees'")
+            .get_result::<RowCount>(&mut conn)
+            .unwrap()
+            .reltuples;
+    assert!(counted >= 2_000.0, "planner row count {counted}");
+}
+
+#[derive(QueryableByName)]
+struct RowCount {
+    #[diesel(sql_type = diesel::sql_types::Float)]
+    reltuples: f32,
+}
