@@ -5,11 +5,12 @@
 
 use actix_web::{get, patch, web};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::clients::{validate_email, validate_name};
 use super::employees::queries::find_employee;
+use super::patch::present_or_null;
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::dossier_contacts;
@@ -47,13 +48,6 @@ pub struct DossierContactsPatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<ContactPerson>, nullable)]
     pub case_manager: Option<Option<ContactPerson>>,
-}
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`).
-pub fn present_or_null<'de, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<ContactPerson>>, D::Error> {
-    Option::<ContactPerson>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

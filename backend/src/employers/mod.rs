@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod employees;
 pub mod models;
 pub mod oauth;
+pub mod patch;
 pub mod routes;
 
 pub use models::{ApiClient, Employer};

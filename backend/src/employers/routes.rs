@@ -1,11 +1,12 @@
 use actix_web::{get, patch, web};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::clients::{find_employer, validate_email, validate_name};
 use super::contacts::{self, ContactChanges, ContactPerson, DossierContactsPatch};
 use super::models::{EmployerChanges, EmployerResponse};
+use super::patch::present_or_null;
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
@@ -23,18 +24,13 @@ pub struct EmployerPatch {
     #[schema(value_type = Option<String>, nullable)]
     pub arbodienst_email: Option<Option<String>>,
     /// The employer's HR contact shown on every employee's dossier page; `null` removes it.
-    #[serde(default, deserialize_with = "contacts::present_or_null")]
+    #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<ContactPerson>, nullable)]
     pub hr_contact: Option<Option<ContactPerson>>,
     /// The arbodienst's case manager shown on every employee's dossier page; `null` removes it.
-    #[serde(default, deserialize_with = "contacts::present_or_null")]
+    #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<ContactPerson>, nullable)]
     pub case_manager: Option<Option<ContactPerson>>,
-}
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`).
-fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 impl EmployerPatch {

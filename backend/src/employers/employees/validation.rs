@@ -2,12 +2,13 @@
 //! field in it is valid; every bad field of a request is reported at once.
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::models::{Employee, EmployeeChanges};
 use crate::domain::{EmailAddress, Language};
+use crate::employers::patch::present_or_null;
 use crate::error::FieldError;
 
 /// Youngest age at which someone can be employed here; a younger date of birth is a typo.
@@ -162,11 +163,6 @@ pub struct EmployeePatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<String>, nullable)]
     pub external_id: Option<Option<String>>,
-}
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`).
-fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A complete, valid employee from a request.
