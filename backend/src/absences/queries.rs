@@ -80,9 +80,8 @@ fn partials_of(
     conn: &mut DbConnection,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<PartialRecovery>>, ApiError> {
-    let mut map: HashMap<String, Vec<PartialRecovery>> = HashMap::new();
     if ids.is_empty() {
-        return Ok(map);
+        return Ok(HashMap::new());
     }
     let rows = absence_partial_recoveries::table
         .filter(absence_partial_recoveries::absence_id.eq_any(ids))
@@ -92,6 +91,12 @@ fn partials_of(
         ))
         .select(PartialRecoveryRow::as_select())
         .load(conn)?;
+    Ok(by_absence(rows))
+}
+
+/// Partial recoveries keyed by their absence, each list in the order of `rows`.
+fn by_absence(rows: Vec<PartialRecoveryRow>) -> HashMap<String, Vec<PartialRecovery>> {
+    let mut map: HashMap<String, Vec<PartialRecovery>> = HashMap::new();
     for row in rows {
         map.entry(row.absence_id)
             .or_default()
@@ -100,7 +105,35 @@ fn partials_of(
                 percentage: row.percentage,
             });
     }
-    Ok(map)
+    map
+}
+
+/// Each row as the employee sees it, with its partial recoveries from `partials`.
+fn with_partials(
+    rows: Vec<AbsenceRow>,
+    mut partials: HashMap<String, Vec<PartialRecovery>>,
+) -> Vec<Absence> {
+    rows.into_iter()
+        .map(|row| {
+            let own = partials.remove(&row.id).unwrap_or_default();
+            Absence::new(row, own)
+        })
+        .collect()
+}
+
+/// Cuts the `limit + 1` rows a page query loaded to `limit`; the extra row only tells that a
+/// next page exists, which then starts after the last row kept.
+fn split_page(mut rows: Vec<AbsenceRow>, limit: i64) -> (Vec<AbsenceRow>, Option<Cursor>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next = rows.last().map(|last| Cursor {
+        created_at: last.created_at,
+        id: last.id.clone(),
+    });
+    (rows, next)
 }
 
 fn corrections_of(
@@ -137,14 +170,8 @@ pub fn absences_view(
     rows: Vec<AbsenceRow>,
 ) -> Result<Vec<Absence>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let mut partials = partials_of(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let p = partials.remove(&row.id).unwrap_or_default();
-            Absence::new(row, p)
-        })
-        .collect())
+    let partials = partials_of(conn, &ids)?;
+    Ok(with_partials(rows, partials))
 }
 
 /// The employer's view of these rows (with corrections).
@@ -621,7 +648,7 @@ pub fn list_own(
         .select(AbsenceRow::as_select())
         .order((absences::created_at.desc(), absences::id.desc()))
         .limit(limit + 1);
-    let mut rows: Vec<AbsenceRow> = match after {
+    let rows: Vec<AbsenceRow> = match after {
         None => newest_first.load(conn)?,
         Some(after) => newest_first
             .filter(
@@ -633,19 +660,10 @@ pub fn list_own(
             )
             .load(conn)?,
     };
-    let next = if rows.len() > usize::try_from(limit).unwrap_or(usize::MAX) {
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        rows.last().map(|last| Cursor {
-            created_at: last.created_at,
-            id: last.id.clone(),
-        })
-    } else {
-        None
-    };
+    let (rows, next) = split_page(rows, limit);
     // All of the employee's partial recoveries (a handful) in one fixed-shape query, rather
     // than an `IN (…)` list whose length changes with the page.
-    let mut partials: HashMap<String, Vec<PartialRecovery>> = HashMap::new();
-    let partial_rows = absence_partial_recoveries::table
+    let partials = absence_partial_recoveries::table
         .inner_join(absences::table)
         .filter(absences::employer_id.eq(employer_id))
         .filter(absences::employee_id.eq(employee_id))
@@ -655,23 +673,7 @@ pub fn list_own(
         ))
         .select(PartialRecoveryRow::as_select())
         .load::<PartialRecoveryRow>(conn)?;
-    for row in partial_rows {
-        partials
-            .entry(row.absence_id)
-            .or_default()
-            .push(PartialRecovery {
-                from: row.from_date,
-                percentage: row.percentage,
-            });
-    }
-    let absences = rows
-        .into_iter()
-        .map(|row| {
-            let own = partials.remove(&row.id).unwrap_or_default();
-            Absence::new(row, own)
-        })
-        .collect();
-    Ok((absences, next))
+    Ok((with_partials(rows, by_absence(partials)), next))
 }
 
 pub fn list(
@@ -706,16 +708,6 @@ pub fn list(
                     .and(absences::id.lt(after.id.clone()))),
         );
     }
-    let mut rows = query.load::<AbsenceRow>(conn)?;
-    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| Cursor {
-            created_at: last.created_at,
-            id: last.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok((rows, next))
+    let rows = query.load::<AbsenceRow>(conn)?;
+    Ok(split_page(rows, filter.limit))
 }
