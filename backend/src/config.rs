@@ -22,6 +22,8 @@ pub struct DatabaseSettings {
     pub url: SecretString,
     pub kind: DatabaseKind,
     pub pool_size: u32,
+    /// Memory for employees' cached hot reads (`VERZUIM_READ_CACHE_MIB`, 0 turns it off).
+    pub read_cache_bytes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +164,13 @@ impl Settings {
         if pool_size == 0 {
             return Err(invalid("VERZUIM_DB_POOL_SIZE", "must be at least 1"));
         }
+        let read_cache_mib = parse_number(&get, "VERZUIM_READ_CACHE_MIB", 64u64)?;
+        if read_cache_mib > 1 << 20 {
+            return Err(invalid(
+                "VERZUIM_READ_CACHE_MIB",
+                "must be at most 1048576 (1 TiB)",
+            ));
+        }
 
         let public_url_text = get("VERZUIM_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
         let public_url = Url::parse(&public_url_text)
@@ -222,6 +231,7 @@ impl Settings {
                 url: SecretString::from(database_url),
                 kind,
                 pool_size,
+                read_cache_bytes: read_cache_mib * 1024 * 1024,
             },
             bind,
             public_url,

@@ -15,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::rate_limit::SensitiveRateLimit;
 use crate::auth::{Passwords, TokenKeys};
 use crate::config::Settings;
+use crate::db::change_listener::ChangeListener;
 use crate::db::Db;
 use crate::error::extractors;
 use crate::events::worker::OutboxWorker;
@@ -76,6 +77,8 @@ pub struct Application {
     _outbox_worker: OutboxWorker,
     /// Removes orphaned document files; ends with the application too.
     _document_sweeper: dossier::sweeper::DocumentSweeper,
+    /// On PostgreSQL, hears other instances' changes for the read cache.
+    _change_listener: Option<ChangeListener>,
 }
 
 impl Application {
@@ -123,6 +126,7 @@ impl Application {
         let storage = dossier::storage::from_settings(&settings)?;
         let document_sweeper =
             dossier::sweeper::DocumentSweeper::start(db.clone(), storage.clone());
+        let change_listener = db.listen_for_changes()?;
         let state = web::Data::new(AppState {
             storage,
             rate_limit: SensitiveRateLimit::per_minute(settings.rate_limit_per_minute),
@@ -175,6 +179,7 @@ impl Application {
             server,
             _outbox_worker: outbox_worker,
             _document_sweeper: document_sweeper,
+            _change_listener: change_listener,
         })
     }
 

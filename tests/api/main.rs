@@ -3,6 +3,7 @@
 mod absences;
 mod accounts;
 mod audit;
+mod cached_reads;
 mod documents;
 mod employees;
 mod employer;

@@ -65,9 +65,10 @@ pub async fn report_sick(
     let change = change(&employee, &state);
     let absence = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let row = queries::report(
                 conn,
+                changed,
                 &employee.employer_id,
                 &employee.employee_id,
                 report,
@@ -102,7 +103,7 @@ pub async fn list_mine(
     employee: AuthenticatedEmployee,
     query: web::Query<MyListQuery>,
     state: web::Data<AppState>,
-) -> Result<web::Json<AbsencePage>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let (limit, after) = match (
         page_limit(query.limit),
@@ -114,23 +115,46 @@ pub async fn list_mine(
             return Err(ApiError::Validation(errors));
         }
     };
+    // The first page is what the home and absences screens load; it is kept in the read
+    // cache until one of the employee's absences changes.
+    let first_page = after.is_none();
+    let reads = state.db.reads();
+    if first_page {
+        if let Some(body) = reads.first_page(&employee.employee_id, &employee.employer_id, limit) {
+            return Ok(json_body(body));
+        }
+    }
+    let ticket = reads.ticket();
+    let (employer_id, employee_id) = (employee.employer_id.clone(), employee.employee_id.clone());
     let page = state
         .db
         .run(move |conn| {
-            let (items, next) = queries::list_own(
-                conn,
-                &employee.employer_id,
-                &employee.employee_id,
-                after.as_ref(),
-                limit,
-            )?;
+            let (items, next) =
+                queries::list_own(conn, &employer_id, &employee_id, after.as_ref(), limit)?;
             Ok(AbsencePage {
                 items,
                 next_cursor: next.map(|c| c.encode()),
             })
         })
         .await?;
-    Ok(web::Json(page))
+    let body =
+        web::Bytes::from(serde_json::to_vec(&page).map_err(|e| ApiError::internal(e.into()))?);
+    if first_page {
+        state.db.reads().remember_first_page(
+            ticket,
+            &employee.employee_id,
+            &employee.employer_id,
+            limit,
+            body.clone(),
+        );
+    }
+    Ok(json_body(body))
+}
+
+fn json_body(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(header::ContentType::json())
+        .body(body)
 }
 
 /// One of the employee's own absences.
@@ -189,9 +213,10 @@ pub async fn recover_mine(
     let today = today();
     let absence = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let row = queries::recover(
                 conn,
+                changed,
                 &owner,
                 &id,
                 |first| Recovery::parse(request, first, today),
@@ -230,9 +255,10 @@ pub async fn partially_recover_mine(
     let today = today();
     let absence = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let row = queries::partially_recover(
                 conn,
+                changed,
                 &owner,
                 &id,
                 |first| PartialRecoveryReport::parse(request, first, today),

@@ -206,9 +206,10 @@ pub async fn correct(
     let today = today();
     let absence = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let row = queries::correct(
                 conn,
+                changed,
                 &owner(&client.employer_id),
                 &id,
                 |first, recovered| CorrectionInput::parse(request, first, recovered, today),
@@ -247,10 +248,11 @@ pub async fn report_for_employee(
     let change = change(&client.client_id, &state);
     let absence = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let employee = find_employee(conn, &client.employer_id, &id)?;
             let row = queries::report(
                 conn,
+                changed,
                 &client.employer_id,
                 &employee.id,
                 report,
@@ -296,9 +298,10 @@ pub async fn recover(
     let today = today();
     let absence = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let row = queries::recover(
                 conn,
+                changed,
                 &owner(&client.employer_id),
                 &id,
                 |first| Recovery::parse(request, first, today),
@@ -336,8 +339,15 @@ pub async fn cancel(
     let change = change(&client.client_id, &state);
     let absence = state
         .db
-        .run(move |conn| {
-            let row = queries::cancel(conn, &owner(&client.employer_id), &id, reason, &change)?;
+        .run_changing(move |conn, changed| {
+            let row = queries::cancel(
+                conn,
+                changed,
+                &owner(&client.employer_id),
+                &id,
+                reason,
+                &change,
+            )?;
             queries::employer_absence_view(conn, row)
         })
         .await?;

@@ -17,7 +17,7 @@ use super::models::{
 };
 use crate::audit::{self, Actor};
 use crate::db::schema::{absence_corrections, absence_partial_recoveries, absences, employees};
-use crate::db::{is_unique_violation, now, DbConnection, MultiBackend};
+use crate::db::{is_unique_violation, now, ChangedEmployees, DbConnection, MultiBackend};
 use crate::employers::employees::lock_employer;
 use crate::employers::employees::queries::Cursor;
 use crate::employers::models::Employer;
@@ -219,13 +219,17 @@ fn event_data(row: &AbsenceRow) -> serde_json::Value {
     })
 }
 
+/// Writes the change's event and audit row, and names the employee whose cached reads it
+/// makes stale.
 fn record(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     row: &AbsenceRow,
     change: &Change,
     kind: EventKind,
     data: serde_json::Value,
 ) -> Result<(), ApiError> {
+    changed.employee(&row.employee_id);
     feed::record(conn, &row.employer_id, kind, data)?;
     audit::record(
         conn,
@@ -275,6 +279,7 @@ fn employee_name(conn: &mut DbConnection, employee_id: &str) -> Result<String, A
 /// first sick day lies within 4 weeks of that one's recovery date.
 pub fn report(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     employer_id: &str,
     employee_id: &str,
     report: SickReport,
@@ -345,6 +350,7 @@ pub fn report(
             })?;
         record(
             conn,
+            changed,
             &row,
             change,
             EventKind::AbsenceReported,
@@ -401,6 +407,7 @@ fn touch(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<(), Api
 /// Closes an open absence; `parse` checks the date against the stored first sick day.
 pub fn recover(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     owner: &Owner,
     id: &str,
     parse: impl FnOnce(NaiveDate) -> Result<Recovery, ApiError>,
@@ -421,6 +428,7 @@ pub fn recover(
         let row = find(conn, owner, id)?;
         record(
             conn,
+            changed,
             &row,
             change,
             EventKind::AbsenceRecovered,
@@ -446,6 +454,7 @@ pub fn recover(
 /// Adds a partial recovery to an open absence, which stays open.
 pub fn partially_recover(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     owner: &Owner,
     id: &str,
     parse: impl FnOnce(NaiveDate) -> Result<PartialRecoveryReport, ApiError>,
@@ -472,6 +481,7 @@ pub fn partially_recover(
         data["percentage"] = json!(partial.percentage);
         record(
             conn,
+            changed,
             &row,
             change,
             EventKind::AbsencePartiallyRecovered,
@@ -510,6 +520,7 @@ fn insert_correction(
 /// Linking is decided when a report is made; a correction does not link or unlink spells.
 pub fn correct(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     owner: &Owner,
     id: &str,
     parse: impl FnOnce(NaiveDate, Option<NaiveDate>) -> Result<CorrectionInput, ApiError>,
@@ -570,7 +581,14 @@ pub fn correct(
         let row = find(conn, owner, id)?;
         let mut data = event_data(&row);
         data["corrected_fields"] = json!(fields);
-        record(conn, &row, change, EventKind::AbsenceCorrected, data)?;
+        record(
+            conn,
+            changed,
+            &row,
+            change,
+            EventKind::AbsenceCorrected,
+            data,
+        )?;
         Ok(row)
     })
 }
@@ -578,6 +596,7 @@ pub fn correct(
 /// Withdraws a report made in error.
 pub fn cancel(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     owner: &Owner,
     id: &str,
     reason: Option<String>,
@@ -609,6 +628,7 @@ pub fn cancel(
         let row = find(conn, owner, id)?;
         record(
             conn,
+            changed,
             &row,
             change,
             EventKind::AbsenceCancelled,

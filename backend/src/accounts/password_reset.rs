@@ -146,7 +146,7 @@ pub async fn complete_reset(
     let password_hash = state.passwords.hash(password).await?;
     state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             crate::db::write_transaction(conn, |conn| {
                 let at = now();
                 let used = diesel::update(
@@ -172,7 +172,7 @@ pub async fn complete_reset(
                         employees::updated_at.eq(at),
                     ))
                     .execute(conn)?;
-                sessions::revoke_sessions(conn, &account.id, None)?;
+                sessions::revoke_sessions(conn, changed, &account.id, None)?;
                 lockout::clear(conn, &account.email_normalised)?;
                 Ok(())
             })

@@ -182,7 +182,7 @@ pub async fn change_password(
     let password_hash = state.passwords.hash(new_password).await?;
     state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             crate::db::write_transaction(conn, |conn| {
                 diesel::update(employees::table.find(&employee.employee_id))
                     .set((
@@ -190,7 +190,12 @@ pub async fn change_password(
                         employees::updated_at.eq(now()),
                     ))
                     .execute(conn)?;
-                sessions::revoke_sessions(conn, &employee.employee_id, Some(&employee.session_id))
+                sessions::revoke_sessions(
+                    conn,
+                    changed,
+                    &employee.employee_id,
+                    Some(&employee.session_id),
+                )
             })
         })
         .await?;

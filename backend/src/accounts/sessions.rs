@@ -13,7 +13,7 @@ use super::lockout;
 use crate::auth::{random_token, secret_digest, AuthenticatedEmployee, RateLimited};
 use crate::config::AccountSettings;
 use crate::db::schema::{employees, refresh_tokens};
-use crate::db::{now, DbConnection};
+use crate::db::{now, ChangedEmployees, DbConnection};
 use crate::error::{ApiError, Problem, Unauthorized};
 use crate::startup::AppState;
 
@@ -71,9 +71,11 @@ fn insert_refresh_token(
 /// Revokes every session of an employee, or all but `keep` (the caller's own).
 pub fn revoke_sessions(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     employee_id: &str,
     keep: Option<&str>,
 ) -> Result<(), ApiError> {
+    changed.employee(employee_id);
     let at = now();
     match keep {
         Some(family) => diesel::update(
@@ -95,7 +97,13 @@ pub fn revoke_sessions(
     Ok(())
 }
 
-fn revoke_family(conn: &mut DbConnection, family_id: &str) -> Result<(), ApiError> {
+fn revoke_family(
+    conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
+    employee_id: &str,
+    family_id: &str,
+) -> Result<(), ApiError> {
+    changed.employee(employee_id);
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -259,7 +267,7 @@ pub async fn refresh(
     let settings = state.settings.accounts.clone();
     let outcome = state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             crate::db::write_transaction(conn, |conn| {
                 let found = refresh_tokens::table
                     .inner_join(employees::table)
@@ -301,7 +309,7 @@ pub async fn refresh(
                 if rotated_at.is_some() {
                     // Someone presents a token that was already exchanged: a stolen copy or
                     // its owner. Either way the family is no longer trustworthy.
-                    revoke_family(conn, &family_id)?;
+                    revoke_family(conn, changed, &employee_id, &family_id)?;
                     return Ok(None);
                 }
                 if revoked_at.is_some() || deleted_at.is_some() || expires_at <= now() {
@@ -357,14 +365,14 @@ pub async fn logout(
     if let Some(presented) = req.cookie(REFRESH_COOKIE).map(|c| c.value().to_string()) {
         state
             .db
-            .run(move |conn| {
-                let family: Option<String> = refresh_tokens::table
+            .run_changing(move |conn, changed| {
+                let session: Option<(String, String)> = refresh_tokens::table
                     .filter(refresh_tokens::token_hash.eq(secret_digest(&presented)))
-                    .select(refresh_tokens::family_id)
+                    .select((refresh_tokens::employee_id, refresh_tokens::family_id))
                     .first(conn)
                     .optional()?;
-                if let Some(family) = family {
-                    revoke_family(conn, &family)?;
+                if let Some((employee_id, family)) = session {
+                    revoke_family(conn, changed, &employee_id, &family)?;
                 }
                 Ok(())
             })
@@ -391,7 +399,9 @@ pub async fn logout_all(
 ) -> Result<HttpResponse, ApiError> {
     state
         .db
-        .run(move |conn| revoke_sessions(conn, &employee.employee_id, None))
+        .run_changing(move |conn, changed| {
+            revoke_sessions(conn, changed, &employee.employee_id, None)
+        })
         .await?;
     Ok(HttpResponse::NoContent()
         .cookie(removal_cookie(&state.settings.accounts))

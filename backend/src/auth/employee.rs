@@ -1,5 +1,6 @@
 //! The extractor for employee calls: a valid access token of a session that is still open,
-//! for an employee who is active and not deleted.
+//! for an employee who is active and not deleted. An open session is remembered in the read
+//! cache (`db::read_cache`) until something changes the employee or their sessions.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -32,24 +33,36 @@ impl FromRequest for AuthenticatedEmployee {
             let claims = state.tokens.verify_employee_token(&token).map_err(|e| {
                 ApiError::bearer_challenge(format!("The access token is not valid: {e}."))
             })?;
-            let (employee_id, employer_id, session_id) =
-                (claims.sub.clone(), claims.emp.clone(), claims.sid.clone());
+            let (employee_id, employer_id, session_id) = (claims.sub, claims.emp, claims.sid);
+            let reads = state.db.reads();
+            if reads.session_is_open(&employee_id, &employer_id, &session_id) {
+                return Ok(AuthenticatedEmployee {
+                    employee_id,
+                    employer_id,
+                    session_id,
+                });
+            }
+            let ticket = reads.ticket();
             // One query on the blocking pool: the session family is open and its employee is
             // activated and not deleted.
             let valid = state
                 .db
-                .run(move |conn| {
-                    let open_tokens = refresh_tokens::table
-                        .inner_join(employees::table)
-                        .filter(refresh_tokens::family_id.eq(&session_id))
-                        .filter(refresh_tokens::revoked_at.is_null())
-                        .filter(employees::id.eq(&employee_id))
-                        .filter(employees::employer_id.eq(&employer_id))
-                        .filter(employees::deleted_at.is_null())
-                        .filter(employees::activated_at.is_not_null())
-                        .count()
-                        .get_result::<i64>(conn)?;
-                    Ok(open_tokens > 0)
+                .run({
+                    let (employee_id, employer_id, session_id) =
+                        (employee_id.clone(), employer_id.clone(), session_id.clone());
+                    move |conn| {
+                        let open_tokens = refresh_tokens::table
+                            .inner_join(employees::table)
+                            .filter(refresh_tokens::family_id.eq(&session_id))
+                            .filter(refresh_tokens::revoked_at.is_null())
+                            .filter(employees::id.eq(&employee_id))
+                            .filter(employees::employer_id.eq(&employer_id))
+                            .filter(employees::deleted_at.is_null())
+                            .filter(employees::activated_at.is_not_null())
+                            .count()
+                            .get_result::<i64>(conn)?;
+                        Ok(open_tokens > 0)
+                    }
                 })
                 .await?;
             if !valid {
@@ -57,10 +70,14 @@ impl FromRequest for AuthenticatedEmployee {
                     "The session has ended; log in again.",
                 ));
             }
+            state
+                .db
+                .reads()
+                .remember_session(ticket, &employee_id, &employer_id, &session_id);
             Ok(AuthenticatedEmployee {
-                employee_id: claims.sub,
-                employer_id: claims.emp,
-                session_id: claims.sid,
+                employee_id,
+                employer_id,
+                session_id,
             })
         })
     }

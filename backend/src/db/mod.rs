@@ -1,8 +1,12 @@
 //! One connection type over SQLite and PostgreSQL, a pool, and the only way handlers touch it:
-//! [`Db::run`], which moves the work (pool checkout included) off the async workers.
+//! [`Db::run`], which moves the work (pool checkout included) off the async workers; and the
+//! cache of employees' hot reads, which changes keep honest through [`Db::run_changing`].
 
+pub mod change_listener;
+pub mod read_cache;
 pub mod schema;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -13,6 +17,7 @@ use secrecy::ExposeSecret;
 
 use crate::config::{sqlite_path, DatabaseKind, DatabaseSettings};
 use crate::error::ApiError;
+use read_cache::EmployeeReadCache;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -80,6 +85,28 @@ pub struct Db {
     pool: Pool,
     kind: DatabaseKind,
     url: secrecy::SecretString,
+    reads: Arc<EmployeeReadCache>,
+}
+
+/// The employees whose cached reads a change makes stale, named by the change's work and
+/// forgotten when it has ended — on drop, so a panic after a commit forgets them too.
+pub struct ChangedEmployees {
+    reads: Arc<EmployeeReadCache>,
+    employee_ids: Vec<String>,
+}
+
+impl ChangedEmployees {
+    pub fn employee(&mut self, employee_id: impl Into<String>) {
+        self.employee_ids.push(employee_id.into());
+    }
+}
+
+impl Drop for ChangedEmployees {
+    fn drop(&mut self) {
+        for employee_id in &self.employee_ids {
+            self.reads.forget(employee_id);
+        }
+    }
 }
 
 impl Db {
@@ -102,6 +129,27 @@ impl Db {
             pool,
             kind: settings.kind,
             url: settings.url.clone(),
+            reads: Arc::new(EmployeeReadCache::new(
+                settings.read_cache_bytes,
+                settings.kind == DatabaseKind::Postgres,
+            )),
+        }
+    }
+
+    /// Employees' hot reads: open sessions and the first page of their absences.
+    pub fn reads(&self) -> &EmployeeReadCache {
+        &self.reads
+    }
+
+    /// On PostgreSQL, starts hearing other instances' changes; until it has connected the
+    /// read cache answers nothing. `None` for SQLite, where this process makes every change.
+    pub fn listen_for_changes(&self) -> std::io::Result<Option<change_listener::ChangeListener>> {
+        match self.kind {
+            DatabaseKind::Sqlite => Ok(None),
+            DatabaseKind::Postgres => {
+                change_listener::ChangeListener::start(self.url.clone(), self.reads.clone())
+                    .map(Some)
+            }
         }
     }
 
@@ -120,6 +168,28 @@ impl Db {
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
             work(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// [`Db::run`] for work that changes what employees' cached reads show: the work names
+    /// each employee it changes in `changed`, and their cached reads are forgotten after the
+    /// work has ended (its transactions committed or rolled back), whatever it returned. This
+    /// happens on the blocking thread, so a request cancelled while waiting cannot skip it.
+    pub async fn run_changing<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &mut ChangedEmployees) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let mut changed = ChangedEmployees {
+            reads: self.reads.clone(),
+            employee_ids: Vec::new(),
+        };
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(ApiError::database_unavailable)?;
+            work(&mut conn, &mut changed)
         })
         .await
         .map_err(|e| ApiError::internal(anyhow::anyhow!("blocking task failed: {e}")))?

@@ -16,7 +16,7 @@ use super::validation::ValidEmployee;
 use crate::db::schema::{
     employees, employers, invitations, login_attempts, password_resets, refresh_tokens,
 };
-use crate::db::{DbConnection, MultiBackend};
+use crate::db::{ChangedEmployees, DbConnection, MultiBackend};
 use crate::error::ApiError;
 
 /// Bind parameters per `IN (…)` list: far below SQLite's and PostgreSQL's limits.
@@ -195,9 +195,11 @@ pub fn lock_employer(conn: &mut DbConnection, employer_id: &str) -> Result<(), A
 /// change.
 pub fn revoke_access(
     conn: &mut DbConnection,
+    changed: &mut ChangedEmployees,
     employee_id: &str,
     now: NaiveDateTime,
 ) -> Result<(), ApiError> {
+    changed.employee(employee_id);
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::employee_id.eq(employee_id))

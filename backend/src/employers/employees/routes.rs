@@ -294,13 +294,13 @@ pub async fn delete_one(
     let id = id.into_inner();
     state
         .db
-        .run(move |conn| {
+        .run_changing(move |conn, changed| {
             let employer_id = client.employer_id;
             crate::db::write_transaction(conn, |conn| {
                 lock_employer(conn, &employer_id)?;
                 let employee = find_employee(conn, &employer_id, &id)?;
                 let now = now();
-                revoke_access(conn, &employee.id, now)?;
+                revoke_access(conn, changed, &employee.id, now)?;
                 diesel::update(employees::table.find(&employee.id))
                     .set((
                         employees::deleted_at.eq(now),
