@@ -6,7 +6,9 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, TimeDelta};
 use serde_json::{json, Value};
 use verzuim_tests::smtp::{ReceivedMail, SmtpCapture};
-use verzuim_tests::{assert_problem, on_both_databases, Backend, EmployerSession, TestApp};
+use verzuim_tests::{
+    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+};
 
 const PASSWORD: &str = "paarse fiets op de dijk";
 const DATE_OF_BIRTH: &str = "1985-04-12";
@@ -62,12 +64,7 @@ struct World {
 impl World {
     async fn new(backend: Backend) -> World {
         let smtp = SmtpCapture::start().await;
-        let url = smtp.url();
-        let app = TestApp::spawn_with(backend, |env| {
-            env.insert("SMTP_URL".into(), url);
-            verzuim_tests::quick_outbox(env);
-        })
-        .await;
+        let app = TestApp::spawn_with_smtp(backend, &smtp).await;
         let employer = app.employer_session().await;
         let response = app
             .http
@@ -98,58 +95,16 @@ impl World {
     /// Creates, invites and activates an employee of the world's employer; returns its id and
     /// an access token.
     async fn add_employee(&self, email: &str) -> (String, String) {
-        let employer_token = self.employer.token.clone();
-        let response = self
+        let employee = NewEmployee {
+            email,
+            date_of_birth: DATE_OF_BIRTH,
+            language: "nl",
+            password: PASSWORD,
+        };
+        let id = self
             .app
-            .http
-            .post(self.url("/api/v1/employees"))
-            .bearer_auth(&employer_token)
-            .json(&json!({
-                "email": email, "date_of_birth": DATE_OF_BIRTH, "first_name": "Jan",
-                "last_name": "Jansen", "language": "nl",
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "employee created");
-        let id = response.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let before = self.smtp.received().len();
-        let response = self
-            .app
-            .http
-            .post(self.url(&format!("/api/v1/employees/{id}/invitation")))
-            .bearer_auth(&employer_token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 202);
-        let mails = self
-            .smtp
-            .wait_for(before + 1, Duration::from_secs(20))
+            .activated_employee(&self.smtp, &self.employer.token, &employee)
             .await;
-        let mail = mails
-            .iter()
-            .rev()
-            .find(|m| m.rcpt_to.iter().any(|r| r.eq_ignore_ascii_case(email)))
-            .expect("invitation e-mail");
-        let text = mail.parsed().body_text(0).unwrap().to_string();
-        let start = text.find("/activate/").unwrap() + "/activate/".len();
-        let invitation: String = text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
-        let response = self
-            .app
-            .http
-            .post(self.url(&format!("/api/v1/activation/{invitation}")))
-            .json(&json!({"email": email, "date_of_birth": DATE_OF_BIRTH, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "activated");
         let response = self
             .app
             .http

@@ -8,12 +8,20 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use serde_json::{json, Value};
 use verzuim_tests::smtp::SmtpCapture;
-use verzuim_tests::{assert_problem, on_both_databases, Backend, EmployerSession, TestApp};
+use verzuim_tests::{
+    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+};
 
 const PASSWORD: &str = "paarse fiets op de dijk";
 const NEW_PASSWORD: &str = "een nieuw lang wachtwoord";
 const DATE_OF_BIRTH: &str = "1985-04-12";
 const EMAIL: &str = "jan.jansen@bakkerij.nl";
+const EMPLOYEE: NewEmployee = NewEmployee {
+    email: EMAIL,
+    date_of_birth: DATE_OF_BIRTH,
+    language: "nl",
+    password: PASSWORD,
+};
 
 fn days_ago(days: i64) -> String {
     (chrono::Utc::now().date_naive() - TimeDelta::days(days)).to_string()
@@ -36,58 +44,17 @@ struct Session {
 impl World {
     async fn new(backend: Backend) -> World {
         let smtp = SmtpCapture::start().await;
-        let url = smtp.url();
-        let app = TestApp::spawn_with(backend, |env| {
-            env.insert("SMTP_URL".into(), url);
-            verzuim_tests::quick_outbox(env);
-        })
-        .await;
+        let app = TestApp::spawn_with_smtp(backend, &smtp).await;
         let employer = app.employer_session().await;
-        let response = app
-            .http
-            .post(app.url("/api/v1/employees"))
-            .bearer_auth(&employer.token)
-            .json(&json!({
-                "email": EMAIL, "date_of_birth": DATE_OF_BIRTH, "first_name": "Jan",
-                "last_name": "Jansen", "language": "nl",
-            }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "employee created");
-        let employee_id = response.json::<Value>().await.unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        let world = World {
+        let employee_id = app
+            .activated_employee(&smtp, &employer.token, &EMPLOYEE)
+            .await;
+        World {
             app,
             smtp,
             employer,
             employee_id,
-        };
-        let response = world
-            .app
-            .http
-            .post(world.url(&format!(
-                "/api/v1/employees/{}/invitation",
-                world.employee_id
-            )))
-            .bearer_auth(&world.employer.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 202, "invitation sent");
-        let invitation = world.link_in_mail("/activate/").await;
-        let response = world
-            .app
-            .http
-            .post(world.url(&format!("/api/v1/activation/{invitation}")))
-            .json(&json!({"email": EMAIL, "date_of_birth": DATE_OF_BIRTH, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "activated");
-        world
+        }
     }
 
     /// [`World::new`] with an open absence the employer reported, so the lists are not empty.
@@ -106,34 +73,6 @@ impl World {
 
     fn url(&self, path: &str) -> String {
         self.app.url(path)
-    }
-
-    /// The token from the link (after `marker`) in the first e-mail to the employee that has one.
-    async fn link_in_mail(&self, marker: &str) -> String {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let found = self.smtp.received().into_iter().find_map(|mail| {
-                if !mail.rcpt_to.iter().any(|r| r.eq_ignore_ascii_case(EMAIL)) {
-                    return None;
-                }
-                let text = mail.parsed().body_text(0)?.to_string();
-                let start = text.find(marker)? + marker.len();
-                Some(
-                    text[start..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                        .collect::<String>(),
-                )
-            });
-            if let Some(token) = found {
-                return token;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "no e-mail with {marker} arrived"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
     }
 
     async fn login(&self, password: &str) -> reqwest::Response {
@@ -400,6 +339,7 @@ on_both_databases! {
         let world = World::with_an_absence(backend).await;
         let phone = world.session().await;
         let laptop = world.session().await;
+        let received_before = world.smtp.received().len();
         let response = world
             .app
             .http
@@ -409,7 +349,10 @@ on_both_databases! {
             .await
             .unwrap();
         assert_eq!(response.status(), 202);
-        let token = world.link_in_mail("/reset-password/").await;
+        let token = world
+            .smtp
+            .newest_link_token(EMAIL, "/reset-password/", received_before)
+            .await;
         read_twice(&world.app, &phone.access).await;
         read_twice(&world.app, &laptop.access).await;
         let response = world

@@ -142,10 +142,12 @@ impl Db {
     }
 
     /// On PostgreSQL, starts hearing other instances' changes; until it has connected the
-    /// read cache answers nothing. `None` for SQLite, where this process makes every change.
+    /// read cache answers nothing. `None` for SQLite, where this process makes every change,
+    /// and when the cache is off.
     pub fn listen_for_changes(&self) -> std::io::Result<Option<change_listener::ChangeListener>> {
         match self.kind {
             DatabaseKind::Sqlite => Ok(None),
+            DatabaseKind::Postgres if !self.reads.is_on() => Ok(None),
             DatabaseKind::Postgres => {
                 change_listener::ChangeListener::start(self.url.clone(), self.reads.clone())
                     .map(Some)

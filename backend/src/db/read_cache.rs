@@ -101,6 +101,11 @@ impl EmployeeReadCache {
         }
     }
 
+    /// False when `VERZUIM_READ_CACHE_MIB=0` turned the cache off.
+    pub fn is_on(&self) -> bool {
+        self.entries.is_some()
+    }
+
     /// True when `session_id` of this employee was seen open and nothing changed since.
     pub fn session_is_open(&self, employee_id: &str, employer_id: &str, session_id: &str) -> bool {
         self.cached(employee_id, employer_id)
@@ -119,7 +124,7 @@ impl EmployeeReadCache {
 
     /// Take before reading from the database; `None` when what is read may not be stored.
     pub fn ticket(&self) -> Option<ReadTicket> {
-        (self.entries.is_some() && self.trusted()).then(|| ReadTicket(*self.lock_epoch()))
+        (self.is_on() && self.trusted()).then(|| ReadTicket(*self.lock_epoch()))
     }
 
     pub fn remember_session(

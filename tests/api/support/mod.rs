@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use serde_json::Value;
+use serde_json::{json, Value};
 use verzuim::cli::{run_admin, Cli, CliError};
 use verzuim::config::{DatabaseKind, Settings};
 use verzuim::startup::Application;
@@ -285,6 +285,90 @@ impl TestApp {
             adjust(env);
         })
         .await
+    }
+}
+
+/// An employee as their employer registers them (always named Jan Jansen: no rule depends on
+/// the name), and the password they choose when they activate their account.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEmployee<'a> {
+    pub email: &'a str,
+    pub date_of_birth: &'a str,
+    pub language: &'a str,
+    pub password: &'a str,
+}
+
+impl TestApp {
+    /// Registers `new` with the employer whose token is `employer_token`; returns the id.
+    pub async fn create_employee(&self, employer_token: &str, new: &NewEmployee<'_>) -> String {
+        let response = self
+            .http
+            .post(self.url("/api/v1/employees"))
+            .bearer_auth(employer_token)
+            .json(&json!({
+                "email": new.email, "date_of_birth": new.date_of_birth, "first_name": "Jan",
+                "last_name": "Jansen", "language": new.language,
+            }))
+            .send()
+            .await
+            .expect("create employee request");
+        assert_eq!(response.status(), 201, "employee created");
+        let created: Value = response.json().await.expect("employee json");
+        created["id"].as_str().expect("id").to_string()
+    }
+
+    pub async fn invite(&self, employer_token: &str, employee_id: &str) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/v1/employees/{employee_id}/invitation")))
+            .bearer_auth(employer_token)
+            .send()
+            .await
+            .expect("invitation request")
+    }
+
+    /// Sends the employee an invitation and returns the token from the `/activate/` link in
+    /// the e-mail that arrives at `email`.
+    pub async fn invitation_token(
+        &self,
+        smtp: &smtp::SmtpCapture,
+        employer_token: &str,
+        employee_id: &str,
+        email: &str,
+    ) -> String {
+        let received_before = smtp.received().len();
+        let response = self.invite(employer_token, employee_id).await;
+        assert_eq!(response.status(), 202, "invitation sent");
+        smtp.newest_link_token(email, "/activate/", received_before)
+            .await
+    }
+
+    /// Answers the invitation with `new`'s e-mail address, date of birth and password.
+    pub async fn activate(&self, invitation: &str, new: &NewEmployee<'_>) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/api/v1/activation/{invitation}")))
+            .json(&json!({
+                "email": new.email, "date_of_birth": new.date_of_birth, "password": new.password,
+            }))
+            .send()
+            .await
+            .expect("activation request")
+    }
+
+    /// Registers, invites and activates `new`, who can then log in with `new.password`;
+    /// returns the employee's id.
+    pub async fn activated_employee(
+        &self,
+        smtp: &smtp::SmtpCapture,
+        employer_token: &str,
+        new: &NewEmployee<'_>,
+    ) -> String {
+        let employee_id = self.create_employee(employer_token, new).await;
+        let invitation = self
+            .invitation_token(smtp, employer_token, &employee_id, new.email)
+            .await;
+        let response = self.activate(&invitation, new).await;
+        assert_eq!(response.status(), 201, "activated");
+        employee_id
     }
 }
 

@@ -26,6 +26,19 @@ impl ReceivedMail {
             .parse(&self.data)
             .expect("a parseable e-mail")
     }
+
+    /// The token in the link after `marker` (such as `/activate/`) in the text part, if the
+    /// e-mail has such a link: the URL-safe characters up to the first other one.
+    pub fn token_after(&self, marker: &str) -> Option<String> {
+        let text = self.parsed().body_text(0)?.to_string();
+        let start = text.find(marker)? + marker.len();
+        Some(
+            text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
+    }
 }
 
 pub struct SmtpCapture {
@@ -90,6 +103,40 @@ impl SmtpCapture {
             if received.len() >= count || tokio::time::Instant::now() >= deadline {
                 return received;
             }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The token from the link after `marker` in the newest e-mail to `recipient` (in any case)
+    /// that has one, counting only what arrived after the first `received_before` messages, so
+    /// that an earlier link to the same address is never taken for the one just sent. Waits
+    /// up to 20 s for it.
+    pub async fn newest_link_token(
+        &self,
+        recipient: &str,
+        marker: &str,
+        received_before: usize,
+    ) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let found = self
+                .received()
+                .iter()
+                .skip(received_before)
+                .rev()
+                .filter(|mail| {
+                    mail.rcpt_to
+                        .iter()
+                        .any(|to| to.eq_ignore_ascii_case(recipient))
+                })
+                .find_map(|mail| mail.token_after(marker));
+            if let Some(token) = found {
+                return token;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no e-mail to {recipient} with a {marker} link arrived"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
