@@ -10,10 +10,18 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 use sha2::Digest;
 use verzuim_tests::smtp::SmtpCapture;
-use verzuim_tests::{assert_problem, on_both_databases, Backend, EmployerSession, TestApp};
+use verzuim_tests::{
+    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+};
 
 const PASSWORD: &str = "paarse fiets op de dijk";
 const DATE_OF_BIRTH: &str = "1985-04-12";
+const EMPLOYEE: NewEmployee = NewEmployee {
+    email: "jan.jansen@bakkerij.nl",
+    date_of_birth: DATE_OF_BIRTH,
+    language: "nl",
+    password: PASSWORD,
+};
 const BOUNDARY: &str = "verzuim-test-boundary-7d1f";
 
 /// A minimal but well-formed PDF.
@@ -119,7 +127,7 @@ impl World {
         })
         .await;
         let employer = app.employer_session().await;
-        let email = "jan.jansen@bakkerij.nl".to_string();
+        let email = EMPLOYEE.email.to_string();
         let employee_id = create_employee(&app, &employer.token, &email).await;
         World {
             app,
@@ -130,42 +138,18 @@ impl World {
         }
     }
 
-    /// Invites and activates the employee (the invitation e-mail is the first mail), logs in
-    /// and returns the access token.
+    /// Invites and activates the employee, logs in and returns the access token.
     async fn employee_token(&self) -> String {
-        let before = self.smtp.received().len();
-        let invited = self
+        let invitation = self
             .app
-            .http
-            .post(self.app.url(&format!(
-                "/api/v1/employees/{}/invitation",
-                self.employee_id
-            )))
-            .bearer_auth(&self.employer.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(invited.status(), 202);
-        let mails = self
-            .smtp
-            .wait_for(before + 1, Duration::from_secs(20))
-            .await;
-        let text = mails[before].parsed().body_text(0).unwrap().to_string();
-        let start = text.find("/activate/").unwrap() + "/activate/".len();
-        let token: String = text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect();
-        let activated = self
-            .app
-            .http
-            .post(self.app.url(&format!("/api/v1/activation/{token}")))
-            .json(
-                &json!({"email": self.email, "date_of_birth": DATE_OF_BIRTH, "password": PASSWORD}),
+            .invitation_token(
+                &self.smtp,
+                &self.employer.token,
+                &self.employee_id,
+                &self.email,
             )
-            .send()
-            .await
-            .unwrap();
+            .await;
+        let activated = self.app.activate(&invitation, &EMPLOYEE).await;
         assert_eq!(activated.status(), 201);
         let login: Value = self
             .app
@@ -318,22 +302,8 @@ impl World {
 }
 
 async fn create_employee(app: &TestApp, token: &str, email: &str) -> String {
-    let response = app
-        .http
-        .post(app.url("/api/v1/employees"))
-        .bearer_auth(token)
-        .json(&json!({
-            "email": email, "date_of_birth": DATE_OF_BIRTH, "first_name": "Jan",
-            "last_name": "Jansen", "language": "nl",
-        }))
-        .send()
+    app.create_employee(token, &NewEmployee { email, ..EMPLOYEE })
         .await
-        .unwrap();
-    assert_eq!(response.status(), 201, "employee created");
-    response.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 fn id(document: &Value) -> String {
