@@ -140,6 +140,11 @@ impl Application {
             .mask_unmatched_patterns("UNKNOWN")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        state
+            .db
+            .reads()
+            .register_metrics(&metrics.registry)
+            .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
 
         let server = HttpServer::new(move || {
             let (app, openapi) = api_app();

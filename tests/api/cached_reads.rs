@@ -270,7 +270,40 @@ where
     }
 }
 
+/// The value of one counter, `name{labels}`, in the instance's `/metrics` (0 when absent).
+async fn metric(app: &TestApp, series: &str) -> u64 {
+    let body = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    body.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 on_both_databases! {
+    async fn the_read_cache_counts_its_hits_and_misses_in_metrics(backend) {
+        let world = World::new(backend).await;
+        let session = world.session().await;
+        let token = session.access.as_str();
+        // The first read misses and fills the cache; on PostgreSQL the cache answers only once
+        // the instance's change listener has connected, so read until a hit shows.
+        let hit = within(Duration::from_secs(5), || async {
+            list(&world.app, token, "").await;
+            metric(&world.app, r#"verzuim_read_cache_hits_total{read="first_page"}"#).await > 0
+        })
+        .await;
+        assert!(hit.is_some(), "no first page was ever answered from the cache");
+        assert!(metric(&world.app, r#"verzuim_read_cache_misses_total{read="first_page"}"#).await >= 1);
+        assert!(metric(&world.app, r#"verzuim_read_cache_hits_total{read="session"}"#).await >= 1);
+        assert!(metric(&world.app, r#"verzuim_read_cache_misses_total{read="session"}"#).await >= 1);
+    }
+
     async fn logout_refuses_the_session_at_once_after_reads(backend) {
         let world = World::with_an_absence(backend).await;
         let phone = world.session().await;

@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use prometheus::{IntCounter, IntCounterVec, Opts, Registry};
 
 /// How long one proof of the listener's connection keeps the cache trusted. It bounds how
 /// stale a read can be when the connection to PostgreSQL silently dies.
@@ -37,6 +38,47 @@ pub struct EmployeeReadCache {
     /// the check.
     epoch: Mutex<u64>,
     trust: Trust,
+    counters: Counters,
+}
+
+/// Hits and misses per kind of read, for `/metrics`: a hit rate near zero on a busy instance
+/// means its change listener is down or the cache is too small.
+struct Counters {
+    by_read: [IntCounterVec; 2],
+    session: [IntCounter; 2],
+    first_page: [IntCounter; 2],
+}
+
+impl Counters {
+    fn new() -> Self {
+        let vec = |name: &str, help: &str| {
+            IntCounterVec::new(Opts::new(name, help).namespace("verzuim"), &["read"])
+                .expect("valid metric")
+        };
+        let hits = vec(
+            "read_cache_hits_total",
+            "Employee reads answered from the read cache",
+        );
+        let misses = vec(
+            "read_cache_misses_total",
+            "Employee reads the read cache could not answer",
+        );
+        Counters {
+            session: [
+                hits.with_label_values(&["session"]),
+                misses.with_label_values(&["session"]),
+            ],
+            first_page: [
+                hits.with_label_values(&["first_page"]),
+                misses.with_label_values(&["first_page"]),
+            ],
+            by_read: [hits, misses],
+        }
+    }
+
+    fn count(counters: &[IntCounter; 2], hit: bool) {
+        counters[usize::from(!hit)].inc();
+    }
 }
 
 enum Trust {
@@ -98,7 +140,16 @@ impl EmployeeReadCache {
             entries,
             epoch: Mutex::new(0),
             trust,
+            counters: Counters::new(),
         }
+    }
+
+    /// Adds the hit and miss counters to the registry `/metrics` serves.
+    pub fn register_metrics(&self, registry: &Registry) -> prometheus::Result<()> {
+        for counter in &self.counters.by_read {
+            registry.register(Box::new(counter.clone()))?;
+        }
+        Ok(())
     }
 
     /// False when `VERZUIM_READ_CACHE_MIB=0` turned the cache off.
@@ -108,18 +159,24 @@ impl EmployeeReadCache {
 
     /// True when `session_id` of this employee was seen open and nothing changed since.
     pub fn session_is_open(&self, employee_id: &str, employer_id: &str, session_id: &str) -> bool {
-        self.cached(employee_id, employer_id)
-            .is_some_and(|reads| reads.open_sessions.iter().any(|s| s == session_id))
+        let open = self
+            .cached(employee_id, employer_id)
+            .is_some_and(|reads| reads.open_sessions.iter().any(|s| s == session_id));
+        Counters::count(&self.counters.session, open);
+        open
     }
 
     /// The JSON body of the employee's first page of absences with this `limit`.
     pub fn first_page(&self, employee_id: &str, employer_id: &str, limit: i64) -> Option<Bytes> {
-        let reads = self.cached(employee_id, employer_id)?;
-        reads
-            .first_pages
-            .iter()
-            .find(|(l, _)| *l == limit)
-            .map(|(_, body)| body.clone())
+        let page = self.cached(employee_id, employer_id).and_then(|reads| {
+            reads
+                .first_pages
+                .iter()
+                .find(|(l, _)| *l == limit)
+                .map(|(_, body)| body.clone())
+        });
+        Counters::count(&self.counters.first_page, page.is_some());
+        page
     }
 
     /// Take before reading from the database; `None` when what is read may not be stored.
