@@ -15,7 +15,7 @@
 //!   makes every change there is.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -38,7 +38,8 @@ pub struct EmployeeReadCache {
     /// the check.
     epoch: Mutex<u64>,
     trust: Trust,
-    counters: Counters,
+    /// Set when the counters are registered for `/metrics` (the server; not the CLI).
+    counters: OnceLock<Counters>,
 }
 
 /// Hits and misses per kind of read, for `/metrics`: a hit rate near zero on a busy instance
@@ -50,20 +51,19 @@ struct Counters {
 }
 
 impl Counters {
-    fn new() -> Self {
+    fn new() -> prometheus::Result<Self> {
         let vec = |name: &str, help: &str| {
             IntCounterVec::new(Opts::new(name, help).namespace("verzuim"), &["read"])
-                .expect("valid metric")
         };
         let hits = vec(
             "read_cache_hits_total",
             "Employee reads answered from the read cache",
-        );
+        )?;
         let misses = vec(
             "read_cache_misses_total",
             "Employee reads the read cache could not answer",
-        );
-        Counters {
+        )?;
+        Ok(Counters {
             session: [
                 hits.with_label_values(&["session"]),
                 misses.with_label_values(&["session"]),
@@ -73,11 +73,13 @@ impl Counters {
                 misses.with_label_values(&["first_page"]),
             ],
             by_read: [hits, misses],
-        }
+        })
     }
 
-    fn count(counters: &[IntCounter; 2], hit: bool) {
-        counters[usize::from(!hit)].inc();
+    fn count(counters: Option<&[IntCounter; 2]>, hit: bool) {
+        if let Some(counters) = counters {
+            counters[usize::from(!hit)].inc();
+        }
     }
 }
 
@@ -140,15 +142,18 @@ impl EmployeeReadCache {
             entries,
             epoch: Mutex::new(0),
             trust,
-            counters: Counters::new(),
+            counters: OnceLock::new(),
         }
     }
 
     /// Adds the hit and miss counters to the registry `/metrics` serves.
     pub fn register_metrics(&self, registry: &Registry) -> prometheus::Result<()> {
-        for counter in &self.counters.by_read {
+        let counters = Counters::new()?;
+        for counter in &counters.by_read {
             registry.register(Box::new(counter.clone()))?;
         }
+        // A second registration keeps counting into the first registry's counters.
+        let _ = self.counters.set(counters);
         Ok(())
     }
 
@@ -162,7 +167,7 @@ impl EmployeeReadCache {
         let open = self
             .cached(employee_id, employer_id)
             .is_some_and(|reads| reads.open_sessions.iter().any(|s| s == session_id));
-        Counters::count(&self.counters.session, open);
+        Counters::count(self.counters.get().map(|c| &c.session), open);
         open
     }
 
@@ -175,7 +180,7 @@ impl EmployeeReadCache {
                 .find(|(l, _)| *l == limit)
                 .map(|(_, body)| body.clone())
         });
-        Counters::count(&self.counters.first_page, page.is_some());
+        Counters::count(self.counters.get().map(|c| &c.first_page), page.is_some());
         page
     }
 
