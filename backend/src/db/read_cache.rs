@@ -46,8 +46,19 @@ pub struct EmployeeReadCache {
 /// means its change listener is down or the cache is too small.
 struct Counters {
     by_read: [IntCounterVec; 2],
-    session: [IntCounter; 2],
-    first_page: [IntCounter; 2],
+    session: HitsAndMisses,
+    first_page: HitsAndMisses,
+}
+
+struct HitsAndMisses {
+    hits: IntCounter,
+    misses: IntCounter,
+}
+
+impl HitsAndMisses {
+    fn count(&self, hit: bool) {
+        if hit { &self.hits } else { &self.misses }.inc();
+    }
 }
 
 impl Counters {
@@ -63,23 +74,15 @@ impl Counters {
             "read_cache_misses_total",
             "Employee reads the read cache could not answer",
         )?;
+        let of_read = |read: &str| HitsAndMisses {
+            hits: hits.with_label_values(&[read]),
+            misses: misses.with_label_values(&[read]),
+        };
         Ok(Counters {
-            session: [
-                hits.with_label_values(&["session"]),
-                misses.with_label_values(&["session"]),
-            ],
-            first_page: [
-                hits.with_label_values(&["first_page"]),
-                misses.with_label_values(&["first_page"]),
-            ],
-            by_read: [hits, misses],
+            session: of_read("session"),
+            first_page: of_read("first_page"),
+            by_read: [hits.clone(), misses.clone()],
         })
-    }
-
-    fn count(counters: Option<&[IntCounter; 2]>, hit: bool) {
-        if let Some(counters) = counters {
-            counters[usize::from(!hit)].inc();
-        }
     }
 }
 
@@ -167,7 +170,9 @@ impl EmployeeReadCache {
         let open = self
             .cached(employee_id, employer_id)
             .is_some_and(|reads| reads.open_sessions.iter().any(|s| s == session_id));
-        Counters::count(self.counters.get().map(|c| &c.session), open);
+        if let Some(counters) = self.counters.get() {
+            counters.session.count(open);
+        }
         open
     }
 
@@ -180,7 +185,9 @@ impl EmployeeReadCache {
                 .find(|(l, _)| *l == limit)
                 .map(|(_, body)| body.clone())
         });
-        Counters::count(self.counters.get().map(|c| &c.first_page), page.is_some());
+        if let Some(counters) = self.counters.get() {
+            counters.first_page.count(page.is_some());
+        }
         page
     }
 
