@@ -105,14 +105,7 @@ impl World {
             .app
             .activated_employee(&self.smtp, &self.employer.token, &employee)
             .await;
-        let response = self
-            .app
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap();
+        let response = self.app.login(email, PASSWORD).await;
         assert_eq!(response.status(), 200, "logged in");
         let body: Value = response.json().await.unwrap();
         (id, body["access_token"].as_str().unwrap().to_string())

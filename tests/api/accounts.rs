@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use verzuim_tests::smtp::SmtpCapture;
 use verzuim_tests::{
-    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+    assert_problem, on_both_databases, refresh_cookie, Backend, EmployerSession, NewEmployee,
+    TestApp,
 };
 
 const PASSWORD: &str = "paarse fiets op de dijk";
@@ -106,13 +107,7 @@ impl World {
     }
 
     async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        self.app
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": password}))
-            .send()
-            .await
-            .unwrap()
+        self.app.login(email, password).await
     }
 
     /// Logs in and returns (access token, refresh cookie value).
@@ -135,13 +130,7 @@ impl World {
     }
 
     async fn refresh(&self, cookie: &str) -> reqwest::Response {
-        self.app
-            .http
-            .post(self.url("/api/v1/auth/refresh"))
-            .header("Cookie", format!("verzuim_refresh={cookie}"))
-            .send()
-            .await
-            .unwrap()
+        self.app.refresh(cookie).await
     }
 
     async fn request_reset(&self, email: &str) -> reqwest::Response {
@@ -171,22 +160,6 @@ impl World {
             .await
             .unwrap()
     }
-}
-
-fn refresh_cookie(response: &reqwest::Response) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("verzuim_refresh="))
-        .map(|v| {
-            v["verzuim_refresh=".len()..]
-                .split(';')
-                .next()
-                .unwrap_or_default()
-                .to_string()
-        })
 }
 
 on_both_databases! {

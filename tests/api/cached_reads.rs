@@ -9,7 +9,8 @@ use chrono::TimeDelta;
 use serde_json::{json, Value};
 use verzuim_tests::smtp::SmtpCapture;
 use verzuim_tests::{
-    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+    assert_problem, on_both_databases, refresh_cookie, Backend, EmployerSession, NewEmployee,
+    TestApp,
 };
 
 const PASSWORD: &str = "paarse fiets op de dijk";
@@ -76,13 +77,7 @@ impl World {
     }
 
     async fn login(&self, password: &str) -> reqwest::Response {
-        self.app
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"email": EMAIL, "password": password}))
-            .send()
-            .await
-            .unwrap()
+        self.app.login(EMAIL, password).await
     }
 
     async fn session(&self) -> Session {
@@ -90,13 +85,7 @@ impl World {
     }
 
     async fn refresh(&self, cookie: &str) -> reqwest::Response {
-        self.app
-            .http
-            .post(self.url("/api/v1/auth/refresh"))
-            .header("Cookie", format!("verzuim_refresh={cookie}"))
-            .send()
-            .await
-            .unwrap()
+        self.app.refresh(cookie).await
     }
 
     async fn employer_call(
@@ -140,15 +129,7 @@ impl World {
 
 async fn session_from(response: reqwest::Response) -> Session {
     assert_eq!(response.status(), 200, "logged in");
-    let cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("verzuim_refresh="))
-        .and_then(|v| v.split(';').next())
-        .expect("refresh cookie")
-        .to_string();
+    let cookie = refresh_cookie(&response).expect("refresh cookie");
     let body: Value = response.json().await.unwrap();
     Session {
         access: body["access_token"].as_str().unwrap().to_string(),

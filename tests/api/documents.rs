@@ -153,12 +153,8 @@ impl World {
         assert_eq!(activated.status(), 201);
         let login: Value = self
             .app
-            .http
-            .post(self.app.url("/api/v1/auth/login"))
-            .json(&json!({"email": self.email, "password": PASSWORD}))
-            .send()
+            .login(&self.email, PASSWORD)
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();

@@ -370,6 +370,37 @@ impl TestApp {
         assert_eq!(response.status(), 201, "activated");
         employee_id
     }
+
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Presents `cookie` as the refresh cookie the browser would send.
+    pub async fn refresh(&self, cookie: &str) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/auth/refresh"))
+            .header("Cookie", format!("verzuim_refresh={cookie}"))
+            .send()
+            .await
+            .expect("refresh request")
+    }
+}
+
+/// The value of the refresh cookie a login or refresh response sets.
+pub fn refresh_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("verzuim_refresh="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }
 
 impl Drop for TestApp {
