@@ -140,7 +140,7 @@ pub async fn list_mine(
     let body =
         web::Bytes::from(serde_json::to_vec(&page).map_err(|e| ApiError::internal(e.into()))?);
     if first_page {
-        state.db.reads().remember_first_page(
+        reads.remember_first_page(
             ticket,
             &employee.employee_id,
             &employee.employer_id,

@@ -70,10 +70,7 @@ impl FromRequest for AuthenticatedEmployee {
                     "The session has ended; log in again.",
                 ));
             }
-            state
-                .db
-                .reads()
-                .remember_session(ticket, &employee_id, &employer_id, &session_id);
+            reads.remember_session(ticket, &employee_id, &employer_id, &session_id);
             Ok(AuthenticatedEmployee {
                 employee_id,
                 employer_id,
