@@ -37,6 +37,8 @@ pub struct Settings {
     pub mail_from: String,
     /// `None` means: generate once and keep it in the data dir.
     pub jwt_secret: Option<SecretString>,
+    /// Seals data at rest; `None` means: generate once and keep it in the data dir.
+    pub data_key: Option<SecretString>,
     pub cors_origins: Vec<String>,
     pub rate_limit_per_minute: u32,
     pub log_filter: String,
@@ -209,6 +211,16 @@ impl Settings {
             other => other.map(SecretString::from),
         };
 
+        let data_key = match get("VERZUIM_DATA_KEY") {
+            Some(secret) if secret.len() < 32 => {
+                return Err(invalid(
+                    "VERZUIM_DATA_KEY",
+                    "must be at least 32 characters",
+                ))
+            }
+            other => other.map(SecretString::from),
+        };
+
         let cors_origins = get("VERZUIM_CORS_ORIGINS")
             .map(|text| {
                 text.split(',')
@@ -238,6 +250,7 @@ impl Settings {
             smtp_url,
             mail_from,
             jwt_secret,
+            data_key,
             cors_origins,
             rate_limit_per_minute: parse_number(&get, "VERZUIM_RATE_LIMIT_PER_MINUTE", 20u32)?,
             log_filter: get("VERZUIM_LOG").unwrap_or_else(|| "info".into()),

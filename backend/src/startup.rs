@@ -13,7 +13,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::rate_limit::SensitiveRateLimit;
-use crate::auth::{Passwords, TokenKeys};
+use crate::auth::{Passwords, SealingKey, TokenKeys};
 use crate::config::Settings;
 use crate::db::change_listener::ChangeListener;
 use crate::db::Db;
@@ -28,6 +28,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub passwords: Passwords,
     pub rate_limit: SensitiveRateLimit,
+    /// Seals what is kept at rest but must not be readable from the database.
+    pub sealing: SealingKey,
     /// Where dossier documents are kept (local directory or S3-compatible).
     pub storage: Arc<dyn dossier::DocumentStorage>,
 }
@@ -115,6 +117,7 @@ impl Application {
                 .trim_end_matches('/')
                 .to_string(),
         )?;
+        let sealing = SealingKey::load(settings.data_key.as_ref(), &settings.data_dir)?;
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let outbox_worker = OutboxWorker::start(db.clone(), settings.clone())?;
@@ -130,6 +133,7 @@ impl Application {
         let state = web::Data::new(AppState {
             storage,
             rate_limit: SensitiveRateLimit::per_minute(settings.rate_limit_per_minute),
+            sealing,
             settings: settings.clone(),
             db,
             tokens,
@@ -162,9 +166,15 @@ impl Application {
                 .app_data(web::QueryConfig::default().error_handler(extractors::query_error))
                 .app_data(web::PathConfig::default().error_handler(extractors::path_error))
                 .app_data(web::PayloadConfig::default().limit(64 * 1024))
+                .app_data(web_layer::input::JsonLimits {
+                    authenticated: settings.max_json_body_bytes,
+                })
                 .route("/api/docs", web::get().to(docs_redirect))
                 .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", openapi))
                 .configure(|cfg| web_layer::spa::configure(cfg, &settings.frontend_dir))
+                .wrap(actix_web::middleware::from_fn(
+                    web_layer::input::refuse_control_characters,
+                ))
                 .wrap(actix_web::middleware::from_fn(
                     web_layer::headers::csp_and_cache,
                 ))

@@ -440,6 +440,7 @@ impl CancelRequest {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }
+        crate::web::input::refuse_control_characters_in_json(body)?;
         let request: CancelRequest = serde_json::from_slice(body).map_err(|e| {
             let message = e.to_string();
             let message = message

@@ -58,7 +58,7 @@ pub struct MyListQuery {
 #[post("/me/absences")]
 pub async fn report_sick(
     employee: AuthenticatedEmployee,
-    body: web::Json<SickReportRequest>,
+    body: crate::web::input::Json<SickReportRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let report = SickReport::parse(body.into_inner(), today())?;
@@ -205,7 +205,7 @@ pub async fn get_mine(
 pub async fn recover_mine(
     employee: AuthenticatedEmployee,
     id: web::Path<String>,
-    body: web::Json<RecoveryRequest>,
+    body: crate::web::input::Json<RecoveryRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Absence>, ApiError> {
     let (owner, change) = (owner(&employee), change(&employee, &state));
@@ -247,7 +247,7 @@ pub async fn recover_mine(
 pub async fn partially_recover_mine(
     employee: AuthenticatedEmployee,
     id: web::Path<String>,
-    body: web::Json<PartialRecoveryRequest>,
+    body: crate::web::input::Json<PartialRecoveryRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Absence>, ApiError> {
     let (owner, change) = (owner(&employee), change(&employee, &state));

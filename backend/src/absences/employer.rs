@@ -198,7 +198,7 @@ pub async fn timeline(
 pub async fn correct(
     client: EmployerClient<AbsencesWrite>,
     id: web::Path<String>,
-    body: web::Json<CorrectionRequest>,
+    body: crate::web::input::Json<CorrectionRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsence>, ApiError> {
     let change = change(&client.client_id, &state);
@@ -241,7 +241,7 @@ pub async fn correct(
 pub async fn report_for_employee(
     client: EmployerClient<AbsencesWrite>,
     id: web::Path<String>,
-    body: web::Json<SickReportRequest>,
+    body: crate::web::input::Json<SickReportRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let report = SickReport::parse(body.into_inner(), today())?;
@@ -290,7 +290,7 @@ pub async fn report_for_employee(
 pub async fn recover(
     client: EmployerClient<AbsencesWrite>,
     id: web::Path<String>,
-    body: web::Json<RecoveryRequest>,
+    body: crate::web::input::Json<RecoveryRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsence>, ApiError> {
     let change = change(&client.client_id, &state);

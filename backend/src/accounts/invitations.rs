@@ -1,7 +1,7 @@
 //! Invitation (employer API) and activation (employee, SPEC §2.1–2.3).
 
 use actix_web::{post, web, HttpResponse};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use crate::auth::scopes::EmployeesWrite;
 use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
 use crate::db::{now, DbConnection};
-use crate::domain::{EmailAddress, Language};
+use crate::domain::{password, EmailAddress, Language};
 use crate::error::{ApiError, Problem, Unauthorized};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
@@ -158,17 +158,36 @@ enum IdentityOutcome {
 
 /// Checks the answers against the invitation's employee, counting a wrong answer (and voiding
 /// the invitation at the limit) in the database, committed even though the caller then fails.
+/// The address as typed, parsed before anything is looked up or counted.
+fn parsed_email(text: &str) -> Result<EmailAddress, ApiError> {
+    EmailAddress::parse(text).map_err(|message| ApiError::invalid("email", message))
+}
+
 fn check_identity(
     conn: &mut DbConnection,
     token: &str,
-    email: &str,
+    email: &EmailAddress,
     date_of_birth: NaiveDate,
     max_failures: i32,
 ) -> Result<IdentityOutcome, ApiError> {
+    let token_hash = secret_digest(token);
     crate::db::write_transaction(conn, |conn| {
+        // Count before checking: the attempt is reserved by one conditional increment, so
+        // parallel answers cannot all read the same count and all be compared.
+        let at = now();
+        let reserved = diesel::update(
+            invitations::table
+                .filter(invitations::token_hash.eq(&token_hash))
+                .filter(invitations::used_at.is_null())
+                .filter(invitations::voided_at.is_null())
+                .filter(invitations::expires_at.gt(at))
+                .filter(invitations::failed_checks.lt(max_failures)),
+        )
+        .set(invitations::failed_checks.eq(invitations::failed_checks + 1))
+        .execute(conn)?;
         let found = invitations::table
             .inner_join(employees::table)
-            .filter(invitations::token_hash.eq(secret_digest(token)))
+            .filter(invitations::token_hash.eq(&token_hash))
             .filter(employees::deleted_at.is_null())
             .select((Invitation::as_select(), Account::as_select()))
             .first::<(Invitation, Account)>(conn)
@@ -179,30 +198,38 @@ fn check_identity(
         if invitation.used_at.is_some() || account.activated_at.is_some() {
             return Err(ApiError::NotFound);
         }
-        if invitation.voided_at.is_some() {
+        if invitation.voided_at.is_some() || reserved == 0 && invitation.expires_at > at {
+            if invitation.voided_at.is_none() {
+                void(conn, &invitation.id, at)?;
+            }
             return Err(ApiError::Gone(
                 "This invitation is no longer valid. Ask your employer to send a new one.".into(),
             ));
         }
-        if invitation.expires_at <= now() {
+        if invitation.expires_at <= at {
             return Err(ApiError::Gone(
                 "This invitation has expired. Ask your employer to send a new one.".into(),
             ));
         }
-        let email_matches =
-            EmailAddress::parse(email).is_ok_and(|e| e.normalised() == account.email_normalised);
+        let email_matches = email.normalised() == account.email_normalised;
         if email_matches && date_of_birth == account.date_of_birth {
+            // A right answer releases only its own reservation.
+            diesel::update(invitations::table.find(&invitation.id))
+                .set(invitations::failed_checks.eq(invitations::failed_checks - 1))
+                .execute(conn)?;
             return Ok(IdentityOutcome::Matches(Box::new((invitation, account))));
         }
-        let failed = invitation.failed_checks + 1;
-        diesel::update(invitations::table.find(&invitation.id))
-            .set((
-                invitations::failed_checks.eq(failed),
-                invitations::voided_at.eq((failed >= max_failures).then(now)),
-            ))
-            .execute(conn)?;
+        if invitation.failed_checks >= max_failures {
+            void(conn, &invitation.id, at)?;
+        }
         Ok(IdentityOutcome::Mismatch)
     })
+}
+
+fn void(conn: &mut DbConnection, invitation_id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(invitations::table.find(invitation_id))
+        .set(invitations::voided_at.eq(Some(at)))
+        .execute(conn)
 }
 
 /// Step 1 of activation: do the e-mail address and date of birth match the invitation?
@@ -222,7 +249,7 @@ fn check_identity(
 pub async fn verify_identity(
     _rate_limited: RateLimited,
     path: web::Path<String>,
-    body: web::Json<IdentityCheck>,
+    body: crate::web::input::PublicJson<IdentityCheck>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<ActivationStatus>, ApiError> {
     let token = path.into_inner();
@@ -230,6 +257,7 @@ pub async fn verify_identity(
         email,
         date_of_birth,
     } = body.into_inner();
+    let email = parsed_email(&email)?;
     let max = state.settings.accounts.activation_max_failures;
     let outcome = state
         .db
@@ -258,7 +286,7 @@ pub async fn verify_identity(
 pub async fn activate(
     _rate_limited: RateLimited,
     path: web::Path<String>,
-    body: web::Json<Activation>,
+    body: crate::web::input::PublicJson<Activation>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token = path.into_inner();
@@ -267,6 +295,8 @@ pub async fn activate(
         date_of_birth,
         password,
     } = body.into_inner();
+    let email = parsed_email(&email)?;
+    password::check_size(&password).map_err(|message| ApiError::invalid("password", message))?;
     let max = state.settings.accounts.activation_max_failures;
     let outcome = state
         .db

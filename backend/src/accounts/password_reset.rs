@@ -13,7 +13,7 @@ use super::{lockout, sessions};
 use crate::auth::{random_token, secret_digest, RateLimited};
 use crate::db::now;
 use crate::db::schema::{employees, password_resets};
-use crate::domain::Language;
+use crate::domain::{password, EmailAddress, Language};
 use crate::error::{ApiError, Problem};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::startup::AppState;
@@ -37,17 +37,21 @@ pub struct NewPassword {
     request_body = ResetRequest,
     responses(
         (status = 202, description = "If an active account exists, an e-mail with a link is on its way"),
-        (status = 400, description = "Malformed body", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed body or e-mail address", body = Problem, content_type = "application/problem+json"),
         (status = 429, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/password-reset")]
 pub async fn request_reset(
     _rate_limited: RateLimited,
-    body: web::Json<ResetRequest>,
+    body: crate::web::input::PublicJson<ResetRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = body.into_inner().email.trim().to_lowercase();
+    // A malformed address is nobody's: refused before any lookup (the answer for a
+    // well-formed one stays 202 whether or not it has an account).
+    let email = EmailAddress::parse(&body.into_inner().email)
+        .map_err(|message| ApiError::invalid("email", message))?
+        .normalised();
     let ttl = state.settings.accounts.reset_ttl;
     let public_url = state.settings.public_url.clone();
     state
@@ -107,11 +111,12 @@ pub async fn request_reset(
 pub async fn complete_reset(
     _rate_limited: RateLimited,
     path: web::Path<String>,
-    body: web::Json<NewPassword>,
+    body: crate::web::input::PublicJson<NewPassword>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let token_hash = secret_digest(&path.into_inner());
     let password = body.into_inner().password;
+    password::check_size(&password).map_err(|message| ApiError::invalid("password", message))?;
     let lookup_hash = token_hash.clone();
     let (reset_id, account) = state
         .db
@@ -173,7 +178,7 @@ pub async fn complete_reset(
                     ))
                     .execute(conn)?;
                 sessions::revoke_sessions(conn, changed, &account.id, None)?;
-                lockout::clear(conn, &account.email_normalised)?;
+                lockout::clear_failures(conn, &account.email_normalised)?;
                 Ok(())
             })
         })

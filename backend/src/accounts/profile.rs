@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::models::Account;
-use super::sessions;
-use crate::auth::AuthenticatedEmployee;
+use super::{lockout, sessions};
+use crate::auth::{AuthenticatedEmployee, RateLimited};
 use crate::db::schema::{employees, employers};
 use crate::db::{now, DbConnection};
-use crate::domain::Language;
+use crate::domain::{password, Language};
 use crate::employers::contacts::{self, DossierContacts};
 use crate::error::{ApiError, FieldError, Problem, Unauthorized};
 use crate::startup::AppState;
@@ -112,7 +112,7 @@ pub async fn get_me(
 #[patch("/me")]
 pub async fn patch_me(
     employee: AuthenticatedEmployee,
-    body: web::Json<MePatch>,
+    body: crate::web::input::Json<MePatch>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Me>, ApiError> {
     let patch = body.into_inner();
@@ -146,33 +146,55 @@ pub async fn patch_me(
         (status = 204, description = "Password changed"),
         (status = 400, description = "Wrong current password (errors[].field = current_password) or a new password that breaks the policy (new_password)", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
+        (status = 429, description = "Blocked after 3 wrong passwords (the login's lockout: Retry-After, blocked_until), or rate limited", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/me/password")]
 pub async fn change_password(
+    _rate_limited: RateLimited,
     employee: AuthenticatedEmployee,
-    body: web::Json<PasswordChange>,
+    body: crate::web::input::Json<PasswordChange>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let PasswordChange {
         current_password,
         new_password,
     } = body.into_inner();
+    for (field, value) in [
+        ("current_password", &current_password),
+        ("new_password", &new_password),
+    ] {
+        password::check_size(value).map_err(|message| ApiError::invalid(field, message))?;
+    }
     let employee_id = employee.employee_id.clone();
+    let settings = state.settings.accounts.clone();
     let account = state
         .db
         .run(move |conn| {
-            Ok(employees::table
+            let account = employees::table
                 .find(&employee_id)
                 .select(Account::as_select())
-                .first::<Account>(conn)?)
+                .first::<Account>(conn)?;
+            // A stolen session must not become a way to guess the password: the current
+            // password is a credential check like a login, counted against the same lockout.
+            lockout::reserve(conn, &account.email_normalised, &settings)?;
+            Ok(account)
         })
         .await?;
-    if !state
+    let email = account.email_normalised.clone();
+    let settings = state.settings.accounts.clone();
+    let matches = state
         .passwords
         .verify(current_password, account.password_hash.clone())
-        .await?
-    {
+        .await?;
+    state
+        .db
+        .run(move |conn| match matches {
+            true => lockout::record_success(conn, &email),
+            false => lockout::record_failure(conn, &email, &settings),
+        })
+        .await?;
+    if !matches {
         return Err(ApiError::Validation(vec![FieldError::new(
             "current_password",
             "is not your current password",

@@ -14,6 +14,7 @@ use crate::auth::{random_token, secret_digest, AuthenticatedEmployee, RateLimite
 use crate::config::AccountSettings;
 use crate::db::schema::{employees, refresh_tokens};
 use crate::db::{now, ChangedEmployees, DbConnection};
+use crate::domain::{password, EmailAddress};
 use crate::error::{ApiError, Problem, Unauthorized};
 use crate::startup::AppState;
 
@@ -163,23 +164,30 @@ fn removal_cookie(settings: &AccountSettings) -> Cookie<'static> {
         (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong e-mail address or password (the same answer for unknown addresses)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Blocked after 3 failures (Retry-After, blocked_until), or rate limited", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Blocked after 3 failures, or as many checks as may still fail are running (Retry-After, blocked_until); or rate limited", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     _rate_limited: RateLimited,
-    body: web::Json<Login>,
+    body: crate::web::input::PublicJson<Login>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let Login { email, password } = body.into_inner();
-    let email = email.trim().to_lowercase();
+    // Parsed and bounded before anything is looked up or counted: a malformed address is
+    // nobody's login, so refusing it reveals nothing and leaves no row behind.
+    let email = EmailAddress::parse(&email)
+        .map_err(|message| ApiError::invalid("email", message))?
+        .normalised();
+    password::check_size(&password).map_err(|message| ApiError::invalid("password", message))?;
 
-    let lookup_email = email.clone();
-    let (blocked, candidates) = state
+    let settings = state.settings.accounts.clone();
+    let (lookup_email, lookup_settings) = (email.clone(), settings.clone());
+    let candidates = state
         .db
         .run(move |conn| {
-            let blocked = lockout::blocked_until(conn, &lookup_email)?;
+            // Counted before the password is checked, so parallel guesses cannot outrun it.
+            lockout::reserve(conn, &lookup_email, &lookup_settings)?;
             let candidates: Vec<(String, String, Option<String>)> = employees::table
                 .filter(employees::email_normalised.eq(&lookup_email))
                 .filter(employees::deleted_at.is_null())
@@ -190,12 +198,9 @@ pub async fn login(
                     employees::password_hash,
                 ))
                 .load(conn)?;
-            Ok((blocked, candidates))
+            Ok(candidates)
         })
         .await?;
-    if let Some(until) = blocked {
-        return Err(lockout::blocked_error(until));
-    }
 
     // The same address may hold an account at more than one employer; the password decides
     // which. With no account the dummy hash keeps the timing the same.
@@ -210,17 +215,12 @@ pub async fn login(
         }
     }
 
-    let settings = state.settings.accounts.clone();
     match matched {
         None => {
-            let until = state
+            state
                 .db
-                .run(move |conn| {
-                    lockout::record_failure(conn, &email, &settings)?;
-                    Ok(())
-                })
-                .await;
-            until?;
+                .run(move |conn| lockout::record_failure(conn, &email, &settings))
+                .await?;
             Err(ApiError::InvalidCredentials)
         }
         Some((employee_id, employer_id)) => {
@@ -228,7 +228,7 @@ pub async fn login(
                 .db
                 .run(move |conn| {
                     crate::db::write_transaction(conn, |conn| {
-                        lockout::clear(conn, &email)?;
+                        lockout::record_success(conn, &email)?;
                         let family_id = uuid::Uuid::new_v4().to_string();
                         let refresh_token =
                             insert_refresh_token(conn, &employee_id, &family_id, &settings)?;

@@ -5,6 +5,7 @@ pub mod employer_client;
 pub mod passwords;
 pub mod rate_limit;
 pub mod scopes;
+pub mod sealing;
 pub mod tokens;
 
 pub use employee::AuthenticatedEmployee;
@@ -12,6 +13,7 @@ pub use employer_client::EmployerClient;
 pub use passwords::Passwords;
 pub use rate_limit::RateLimited;
 pub use scopes::{Scope, ScopeSet};
+pub use sealing::SealingKey;
 pub use tokens::TokenKeys;
 
 /// Hex SHA-256 of a high-entropy secret (client secrets, and later one-time tokens). A slow

@@ -71,16 +71,7 @@ impl TokenKeys {
         if let Some(secret) = configured {
             return Ok(TokenKeys::new(secret, issuer));
         }
-        let path = data_dir.join("jwt_secret");
-        let secret = match std::fs::read_to_string(&path) {
-            Ok(text) if text.trim().len() >= 32 => text.trim().to_string(),
-            _ => {
-                std::fs::create_dir_all(data_dir)?;
-                let generated = super::random_token("");
-                write_private_file(&path, &generated)?;
-                generated
-            }
-        };
+        let secret = kept_secret(data_dir, "jwt_secret")?;
         Ok(TokenKeys::new(&SecretString::from(secret), issuer))
     }
 
@@ -168,6 +159,22 @@ impl TokenKeys {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 5;
         validation
+    }
+}
+
+/// The secret kept in `<data dir>/<name>`, generated (256 random bits) and written readable
+/// only by the owner on first start, so the embedded mode needs no setup and what the secret
+/// protects survives restarts.
+pub fn kept_secret(data_dir: &Path, name: &str) -> anyhow::Result<String> {
+    let path = data_dir.join(name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.trim().len() >= 32 => Ok(text.trim().to_string()),
+        _ => {
+            std::fs::create_dir_all(data_dir)?;
+            let generated = super::random_token("");
+            write_private_file(&path, &generated)?;
+            Ok(generated)
+        }
     }
 }
 

@@ -90,6 +90,8 @@ diesel::table! {
         failed_count -> Integer,
         blocked_until -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        reserved_count -> Integer,
+        reserved_until -> Nullable<Timestamp>,
     }
 }
 
@@ -250,6 +252,7 @@ diesel::table! {
         location -> Nullable<Text>,
         body -> Nullable<Binary>,
         created_at -> Timestamp,
+        required_scope -> Nullable<Text>,
     }
 }
 

@@ -2,6 +2,8 @@
 
 mod email_address;
 mod language;
+pub mod password;
+pub mod text;
 
 pub use email_address::EmailAddress;
 pub use language::Language;

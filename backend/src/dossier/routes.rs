@@ -174,7 +174,15 @@ async fn read_text_part(field: &mut Field, name: &str) -> Result<String, ApiErro
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| ApiError::invalid(name, "is not valid UTF-8"))
+    let text =
+        String::from_utf8(bytes).map_err(|_| ApiError::invalid(name, "is not valid UTF-8"))?;
+    if text.chars().any(crate::domain::text::is_refused_in_text) {
+        return Err(ApiError::invalid(
+            name,
+            crate::domain::text::REFUSED_MESSAGE,
+        ));
+    }
+    Ok(text)
 }
 
 /// The metadata of an upload, validated.
@@ -531,7 +539,7 @@ pub async fn get_one(
 pub async fn patch_one(
     client: EmployerClient<DocumentsWrite>,
     path: web::Path<String>,
-    body: web::Json<DocumentPatch>,
+    body: crate::web::input::Json<DocumentPatch>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<DocumentResponse>, ApiError> {
     let patch = body.into_inner();

@@ -288,7 +288,7 @@ pub async fn get_for_employee(
 pub async fn patch_for_employee(
     client: EmployerClient<EmployeesWrite>,
     id: web::Path<String>,
-    body: web::Json<DossierContactsPatch>,
+    body: crate::web::input::Json<DossierContactsPatch>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<DossierContacts>, ApiError> {
     let id = id.into_inner();

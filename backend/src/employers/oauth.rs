@@ -168,6 +168,11 @@ async fn grant(
         }
     };
 
+    // Client ids are UUIDs: anything else (a NUL, a megabyte) names no client and never
+    // reaches the database.
+    if uuid::Uuid::try_parse(&client_id).is_err() || client_secret.len() > 256 {
+        return Err(Ok(TokenError::invalid_client(used_basic)));
+    }
     let lookup_id = client_id.clone();
     let client = state
         .db

@@ -117,7 +117,7 @@ pub async fn get_employer(
 #[patch("/employer")]
 pub async fn patch_employer(
     client: EmployerClient<EmployeesWrite>,
-    patch: web::Json<EmployerPatch>,
+    patch: crate::web::input::Json<EmployerPatch>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerResponse>, ApiError> {
     let (changes, contact_changes) = patch.into_inner().into_changes()?;

@@ -2,8 +2,13 @@
 //! `/api/v1` scope.
 //!
 //! It acts only on a `POST` that carries an `Idempotency-Key` header (1–255 printable ASCII
-//! characters) and a valid employer-client Bearer token; employee and login calls pass
-//! untouched. Keys are scoped per API client. The first request with a key is handled and its
+//! characters) and an employer-client Bearer token; employee and login calls pass untouched.
+//! Keys are scoped per API client. Authorisation comes first: a revoked or rotated client
+//! gets 401 before anything is replayed, and a replay needs the scope the handler demanded of
+//! the first request (403 otherwise). A response is kept only when the handler authorised
+//! its caller, and its body is sealed (see `auth::sealing`), so the `whsec_` secret of a
+//! `POST /webhooks` is never readable in `idempotency_keys`; its replay repeats the secret to
+//! the same client. The first request with a key is handled and its
 //! response (status, `Content-Type`, `Location`, body) stored; a later request with the same key
 //! and the same request (SHA-256 over method, path, query and body) gets that response replayed
 //! byte for byte with `Idempotent-Replayed: true`; the same key with a different request answers
@@ -22,7 +27,8 @@ use futures_util::StreamExt;
 use sha2::Digest;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
-use crate::auth::employer_client::bearer_token;
+use crate::auth::employer_client::{authenticate, bearer_token, require_scope, AuthorisedFor};
+use crate::auth::Scope;
 use crate::db::schema::idempotency_keys;
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::error::ApiError;
@@ -129,13 +135,29 @@ struct StoredKey {
     location: Option<String>,
     body: Option<Vec<u8>>,
     created_at: chrono::NaiveDateTime,
+    required_scope: Option<String>,
+}
+
+/// A response kept for replay.
+struct StoredResponse {
+    status: u16,
+    content_type: Option<String>,
+    location: Option<String>,
+    /// The scope the handler demanded of the first caller.
+    required_scope: Option<Scope>,
+    /// The body, sealed: it may carry a secret (the `whsec_` of `POST /webhooks`).
+    sealed_body: Vec<u8>,
+}
+
+/// What a sealed body is bound to: the client and its key.
+fn seal_context(client_id: &str, key: &str) -> Vec<u8> {
+    format!("idempotency\n{client_id}\n{key}").into_bytes()
 }
 
 enum Begin {
     /// First use: handle the request, then store its response.
     Fresh,
-    /// The stored response: status, content type, location, body.
-    Replay(u16, Option<String>, Option<String>, Vec<u8>),
+    Replay(Box<StoredResponse>),
     /// The key belongs to a different request.
     Reused,
 }
@@ -156,16 +178,24 @@ pub async fn middleware(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let client_id = match bearer_token(req.request()).map(|t| state.tokens.verify_client_token(t)) {
-        Some(Ok(claims)) => claims.sub,
+    let token = bearer_token(req.request()).map(str::to_owned);
+    if token
+        .as_deref()
+        .is_none_or(|t| state.tokens.verify_client_token(t).is_err())
+    {
         // Not an employer client: the handler decides (employee routes, or a 401).
-        _ => {
-            return next
-                .call(req)
-                .await
-                .map(ServiceResponse::map_into_boxed_body)
-        }
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    // Authorised before anything is replayed: a revoked or rotated client gets its 401 here,
+    // as it would from the handler.
+    let client = match authenticate(&state, token.as_deref().unwrap_or_default()).await {
+        Ok(client) => client,
+        Err(error) => return Ok(req.into_response(error.error_response())),
     };
+    let client_id = client.client_id.clone();
     let key = match req
         .headers()
         .get(HEADER)
@@ -216,7 +246,32 @@ pub async fn middleware(
     match begun {
         Err(error) => return Ok(req.into_response(error.error_response())),
         Ok(Begin::Reused) => return Ok(req.into_response(key_reused())),
-        Ok(Begin::Replay(status, content_type, location, body)) => {
+        Ok(Begin::Replay(stored)) => {
+            let StoredResponse {
+                status,
+                content_type,
+                location,
+                required_scope,
+                sealed_body,
+            } = *stored;
+            // The same client with a narrower token may not read what a wider one made.
+            if let Err(error) = require_scope(&client.scopes, required_scope) {
+                return Ok(req.into_response(error.error_response()));
+            }
+            let Some(body) = state
+                .sealing
+                .open(&seal_context(&client_id, &key), &sealed_body)
+            else {
+                // Sealed with another data key (it was changed): the response is lost, so
+                // the key cannot be answered either way.
+                return Ok(req.into_response(
+                    ApiError::Conflict(
+                        "The response to this Idempotency-Key can no longer be read; use a new key."
+                            .into(),
+                    )
+                    .error_response(),
+                ));
+            };
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let mut response = HttpResponse::build(status);
             if let Some(content_type) = content_type {
@@ -240,10 +295,18 @@ pub async fn middleware(
         }
     };
     let status = response.status();
-    if status.is_server_error() {
+    let authorised = response
+        .request()
+        .extensions()
+        .get::<AuthorisedFor>()
+        .copied();
+    // Kept only when the handler authorised the caller (a 401 or 403 is nothing to replay)
+    // and the failure was not ours (5xx: the client may retry with the same key).
+    let Some(AuthorisedFor(required_scope)) = authorised.filter(|_| !status.is_server_error())
+    else {
         forget(&state, client_id, key).await;
         return Ok(response.map_into_boxed_body());
-    }
+    };
     let (request, response) = response.into_parts();
     let (head, body) = {
         let mut head = HttpResponse::build(response.status());
@@ -264,6 +327,14 @@ pub async fn middleware(
     let rebuilt = head.body(bytes.clone());
     let content_type = header_text(rebuilt.headers().get(header::CONTENT_TYPE));
     let location = header_text(rebuilt.headers().get(header::LOCATION));
+    let sealed_body = match state.sealing.seal(&seal_context(&client_id, &key), &bytes) {
+        Ok(sealed) => sealed,
+        Err(e) => {
+            tracing::warn!(error = %e, "idempotency: cannot seal the response");
+            forget(&state, client_id, key).await;
+            return Ok(ServiceResponse::new(request, rebuilt));
+        }
+    };
     let stored = state
         .db
         .run(move |conn| {
@@ -276,7 +347,8 @@ pub async fn middleware(
                 idempotency_keys::status.eq(Some(i32::from(status.as_u16()))),
                 idempotency_keys::content_type.eq(content_type),
                 idempotency_keys::location.eq(location),
-                idempotency_keys::body.eq(Some(bytes.to_vec())),
+                idempotency_keys::body.eq(Some(sealed_body)),
+                idempotency_keys::required_scope.eq(required_scope.map(Scope::as_str)),
             ))
             .execute(conn)?;
             Ok(())
@@ -321,6 +393,7 @@ fn begin(
                 idempotency_keys::location,
                 idempotency_keys::body,
                 idempotency_keys::created_at,
+                idempotency_keys::required_scope,
             ))
             .filter(idempotency_keys::client_id.eq(client_id))
             .filter(idempotency_keys::idempotency_key.eq(key))
@@ -340,12 +413,19 @@ fn begin(
                 "A request with this Idempotency-Key is still being handled; retry shortly.".into(),
             ));
         };
-        return Ok(Begin::Replay(
-            u16::try_from(status).unwrap_or(200),
-            found.content_type,
-            found.location,
-            found.body.unwrap_or_default(),
-        ));
+        return Ok(Begin::Replay(Box::new(StoredResponse {
+            status: u16::try_from(status).unwrap_or(200),
+            content_type: found.content_type,
+            location: found.location,
+            // A scope this version does not know can be held by nobody.
+            required_scope: match found.required_scope {
+                None => None,
+                Some(name) => Some(Scope::parse(&name).ok_or_else(|| {
+                    ApiError::internal(anyhow::anyhow!("stored unknown scope {name}"))
+                })?),
+            },
+            sealed_body: found.body.unwrap_or_default(),
+        })));
     }
     Err(ApiError::Conflict(
         "A request with this Idempotency-Key is being handled; retry shortly.".into(),

@@ -339,7 +339,7 @@ pub async fn list(
 #[post("/webhooks")]
 pub async fn create(
     client: EmployerClient<WebhooksManage>,
-    body: web::Json<WebhookInput>,
+    body: crate::web::input::Json<WebhookInput>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let input = body.into_inner();

@@ -95,6 +95,16 @@ impl Worker {
             Ok(n) => tracing::info!(deleted = n, "idempotency keys past 24 h deleted"),
             Err(e) => tracing::warn!(error = %e, "cannot delete expired idempotency keys"),
         }
+        let accounts = self.settings.accounts.clone();
+        match self
+            .db
+            .run(move |conn| Ok(crate::accounts::lockout::delete_expired(conn, &accounts)?))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "lockout rows past their window deleted"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete expired lockout rows"),
+        }
     }
 
     async fn poll(&self, channel: &'static str) {

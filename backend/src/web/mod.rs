@@ -2,6 +2,7 @@
 //! serving the single-page app.
 
 pub mod headers;
+pub mod input;
 pub mod spa;
 
 use actix_cors::Cors;

@@ -337,7 +337,7 @@ fn email_taken() -> FieldError {
 pub async fn bulk_upsert(
     client: EmployerClient<EmployeesWrite>,
     query: web::Query<BulkQuery>,
-    body: web::Json<BulkRequest>,
+    body: crate::web::input::Json<BulkRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = body.into_inner().employees;

@@ -139,7 +139,7 @@ pub async fn list(
 #[post("/employees")]
 pub async fn create(
     client: EmployerClient<EmployeesWrite>,
-    body: web::Json<EmployeeInput>,
+    body: crate::web::input::Json<EmployeeInput>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let valid = body.validate(today()).map_err(ApiError::Validation)?;
@@ -224,7 +224,7 @@ pub async fn get_one(
 pub async fn patch_one(
     client: EmployerClient<EmployeesWrite>,
     id: web::Path<String>,
-    body: web::Json<EmployeePatch>,
+    body: crate::web::input::Json<EmployeePatch>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployeeResponse>, ApiError> {
     let id = id.into_inner();
@@ -339,7 +339,7 @@ pub async fn delete_one(
 pub async fn upsert_by_external_id(
     client: EmployerClient<EmployeesWrite>,
     external_id: web::Path<String>,
-    body: web::Json<EmployeeInput>,
+    body: crate::web::input::Json<EmployeeInput>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let mut input = body.into_inner();
