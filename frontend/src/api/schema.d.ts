@@ -2144,7 +2144,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Blocked after 3 failures (Retry-After, blocked_until), or rate limited */
+            /** @description Blocked after 3 failures, or as many checks as may still fail are running (Retry-After, blocked_until); or rate limited */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2229,7 +2229,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed body */
+            /** @description Malformed body or e-mail address */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4096,6 +4096,15 @@ export interface operations {
             };
             /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Blocked after 3 wrong passwords (the login's lockout: Retry-After, blocked_until), or rate limited */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
