@@ -44,6 +44,9 @@ export function LoginPage() {
     } catch (err) {
       setPassword('');
       if (err instanceof ApiError && err.status === 401) setError(t('login.invalid'));
+      // The server parses the address more strictly than the form (a domain needs a dot).
+      else if (err instanceof ApiError && err.status === 400 && err.fieldErrors().email)
+        setFieldErrors({ email: t('validation.email') });
       else if (err instanceof ApiError && err.status === 429 && err.problem.type?.endsWith('/rate-limited'))
         setError(t('login.rateLimited'));
       else if (err instanceof ApiError && err.status === 429) {
