@@ -16,4 +16,5 @@ mod oauth;
 mod openapi;
 mod operations;
 mod resilience;
+mod security;
 mod webhooks;
