@@ -242,7 +242,10 @@ impl Application {
 
 /// A small server of its own for `GET /metrics`: one worker, no middleware, and no signal
 /// handling (it is stopped when the API server stops).
-fn metrics_server(listener: TcpListener, registry: prometheus::Registry) -> std::io::Result<Server> {
+fn metrics_server(
+    listener: TcpListener,
+    registry: prometheus::Registry,
+) -> std::io::Result<Server> {
     let registry = web::Data::new(registry);
     Ok(HttpServer::new(move || {
         App::new()

@@ -190,7 +190,11 @@ pub fn is_forbidden(ip: IpAddr) -> bool {
 
 fn forbidden_v4(ip: Ipv4Addr) -> bool {
     FORBIDDEN_V4.iter().any(|&(net, len)| {
-        prefix_matches(u128::from(ip.to_bits()) << 96, u128::from(net.to_bits()) << 96, len)
+        prefix_matches(
+            u128::from(ip.to_bits()) << 96,
+            u128::from(net.to_bits()) << 96,
+            len,
+        )
     })
 }
 
@@ -205,7 +209,8 @@ fn prefix_matches(address: u128, network: u128, len: u8) -> bool {
 fn embedded_ipv4(ip: Ipv6Addr) -> [Option<Ipv4Addr>; 2] {
     let bits = ip.to_bits();
     let s = ip.segments();
-    let v4 = |high: u16, low: u16| Some(Ipv4Addr::from_bits(u32::from(high) << 16 | u32::from(low)));
+    let v4 =
+        |high: u16, low: u16| Some(Ipv4Addr::from_bits(u32::from(high) << 16 | u32::from(low)));
     let last = v4(s[6], s[7]);
     // IPv4-compatible ::/96 (`::127.0.0.1`, also :: and ::1), IPv4-mapped ::ffff:0:0/96,
     // IPv4-translated ::ffff:0:0:0/96 and the well-known NAT64 prefix 64:ff9b::/96.
@@ -1189,7 +1194,10 @@ mod tests {
             assert!(parse_url(&format!("https://{host}:8443/hook"), true).is_ok());
         }
         for host in PUBLIC_HOSTS.iter().chain(&["hr.example.nl"]) {
-            assert!(parse_url(&format!("https://{host}/hook"), false).is_ok(), "{host}");
+            assert!(
+                parse_url(&format!("https://{host}/hook"), false).is_ok(),
+                "{host}"
+            );
         }
     }
 
@@ -1200,11 +1208,23 @@ mod tests {
         }
         // Rows written before there were categories.
         for (text, category) in [
-            ("could not connect: Connection refused (os error 111)", DeliveryError::Connect),
+            (
+                "could not connect: Connection refused (os error 111)",
+                DeliveryError::Connect,
+            ),
             ("timed out: operation timed out", DeliveryError::Timeout),
-            ("the endpoint answered 500 Internal Server Error", DeliveryError::HttpStatus),
-            ("could not connect: x resolves to no public address", DeliveryError::BlockedAddress),
-            ("could not connect: failed to lookup address information", DeliveryError::Dns),
+            (
+                "the endpoint answered 500 Internal Server Error",
+                DeliveryError::HttpStatus,
+            ),
+            (
+                "could not connect: x resolves to no public address",
+                DeliveryError::BlockedAddress,
+            ),
+            (
+                "could not connect: failed to lookup address information",
+                DeliveryError::Dns,
+            ),
         ] {
             assert_eq!(DeliveryError::from_stored(text), category, "{text}");
         }

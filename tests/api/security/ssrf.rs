@@ -123,7 +123,10 @@ async fn wait_for_attempts(app: &TestApp, token: &str, webhook_id: &str, count: 
         if page["items"].as_array().is_some_and(|i| i.len() >= count) {
             return page;
         }
-        assert!(tokio::time::Instant::now() < deadline, "no {count} attempts: {page}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no {count} attempts: {page}"
+        );
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
@@ -321,5 +324,8 @@ async fn token_from(server: &ServerProcess, credentials: &Credentials) -> String
         .expect("token request");
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.expect("json");
-    body["access_token"].as_str().expect("access_token").to_string()
+    body["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_string()
 }
