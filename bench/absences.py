@@ -118,6 +118,8 @@ class Server:
             "VERZUIM_DATA_DIR": work, "VERZUIM_BIND": "127.0.0.1:%d" % self.port, "VERZUIM_LOG": "warn",
             "VERZUIM_RATE_LIMIT_PER_MINUTE": "0", "VERZUIM_FRONTEND_DIR": os.path.join(work, "none"),
             "VERZUIM_WEBHOOK_ALLOW_PRIVATE": "true",
+            # No metrics listener: nothing here reads it, and its default port may be taken.
+            "VERZUIM_METRICS_BIND": "",
         })
         env.update(extra_env)
         if DATABASE_URL:

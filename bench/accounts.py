@@ -86,6 +86,8 @@ def main():
         "VERZUIM_DATA_DIR": work, "VERZUIM_BIND": "127.0.0.1:%d" % port, "VERZUIM_LOG": "warn",
         "VERZUIM_RATE_LIMIT_PER_MINUTE": "0", "VERZUIM_OUTBOX_POLL_MS": "100",
         "VERZUIM_FRONTEND_DIR": os.path.join(work, "none"),
+        # No metrics listener: nothing here reads it, and its default port may be taken.
+        "VERZUIM_METRICS_BIND": "",
     })
     if DATABASE_URL:
         env["DATABASE_URL"] = DATABASE_URL

@@ -144,6 +144,8 @@ export VERZUIM_DATA_DIR=$WORK/data
 export VERZUIM_BIND=127.0.0.1:$PORT
 export VERZUIM_LOG=warn
 export VERZUIM_RATE_LIMIT_PER_MINUTE=0
+# No metrics listener: nothing here reads it, and its default port may be taken.
+export VERZUIM_METRICS_BIND=
 
 verzuim() { (cd "$WORK" && "$BIN" "$@"); }
 

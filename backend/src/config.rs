@@ -30,6 +30,10 @@ pub struct DatabaseSettings {
 pub struct Settings {
     pub database: DatabaseSettings,
     pub bind: String,
+    /// `VERZUIM_METRICS_BIND` (default `127.0.0.1:9464`): where Prometheus scrapes `/metrics`,
+    /// a listener of its own so the API's port does not publish the numbers; `None` (the
+    /// variable set to an empty string) serves no metrics.
+    pub metrics_bind: Option<String>,
     pub public_url: Url,
     pub data_dir: PathBuf,
     /// `None` writes e-mails as `.eml` files to `<data dir>/mail/`.
@@ -159,6 +163,8 @@ impl Settings {
             ));
         }
 
+        let metrics_bind = metrics_bind(&lookup, &bind)?;
+
         let database_url = get("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("verzuim.db").display()));
         let kind = database_kind(&database_url)?;
@@ -246,6 +252,7 @@ impl Settings {
                 read_cache_bytes: read_cache_mib * 1024 * 1024,
             },
             bind,
+            metrics_bind,
             public_url,
             smtp_url,
             mail_from,
@@ -295,6 +302,33 @@ impl Settings {
     pub fn mail_dir(&self) -> PathBuf {
         self.data_dir.join("mail")
     }
+}
+
+/// `VERZUIM_METRICS_BIND`, read from the raw lookup: unlike every other setting, set but empty
+/// means something (no metrics listener) rather than "use the default".
+fn metrics_bind(
+    lookup: &impl Fn(&str) -> Option<String>,
+    bind: &str,
+) -> Result<Option<String>, SettingsError> {
+    const VARIABLE: &str = "VERZUIM_METRICS_BIND";
+    let text = match lookup(VARIABLE) {
+        None => return Ok(Some("127.0.0.1:9464".into())),
+        Some(text) if text.trim().is_empty() => return Ok(None),
+        Some(text) => text.trim().to_string(),
+    };
+    let address: std::net::SocketAddr = text.parse().map_err(|_| {
+        invalid(
+            VARIABLE,
+            format!("`{text}` is not an address such as 127.0.0.1:9464 (empty turns it off)"),
+        )
+    })?;
+    if address.port() != 0 && bind.parse().ok() == Some(address) {
+        return Err(invalid(
+            VARIABLE,
+            "must differ from VERZUIM_BIND: metrics are not served on the API listener",
+        ));
+    }
+    Ok(Some(text))
 }
 
 fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettings, SettingsError> {
@@ -439,6 +473,37 @@ mod tests {
         assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
         assert!(s.smtp_url.is_none());
         assert!(s.mail_dir().ends_with("mail"));
+    }
+
+    #[test]
+    fn metrics_listen_on_loopback_by_default_and_empty_turns_them_off() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.metrics_bind.as_deref(), Some("127.0.0.1:9464"));
+        let s = settings(&[("VERZUIM_METRICS_BIND", "0.0.0.0:9100")]).unwrap();
+        assert_eq!(s.metrics_bind.as_deref(), Some("0.0.0.0:9100"));
+        let s = settings(&[("VERZUIM_METRICS_BIND", "")]).unwrap();
+        assert_eq!(s.metrics_bind, None);
+        let s = settings(&[("VERZUIM_METRICS_BIND", "  ")]).unwrap();
+        assert_eq!(s.metrics_bind, None);
+    }
+
+    #[test]
+    fn metrics_bind_must_be_an_address_other_than_the_api_one() {
+        let err = settings(&[("VERZUIM_METRICS_BIND", "9464")]).unwrap_err();
+        assert_eq!(err.variable, "VERZUIM_METRICS_BIND");
+        let err = settings(&[
+            ("VERZUIM_BIND", "127.0.0.1:8080"),
+            ("VERZUIM_METRICS_BIND", "127.0.0.1:8080"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "VERZUIM_METRICS_BIND");
+        // Port 0 picks a free port for each, as the tests do.
+        let s = settings(&[
+            ("VERZUIM_BIND", "127.0.0.1:0"),
+            ("VERZUIM_METRICS_BIND", "127.0.0.1:0"),
+        ])
+        .unwrap();
+        assert_eq!(s.metrics_bind.as_deref(), Some("127.0.0.1:0"));
     }
 
     #[test]

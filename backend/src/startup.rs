@@ -1,5 +1,6 @@
 //! Builds the application: state, routes, middleware, and the HTTP server on a listener the
-//! caller chooses (port 0 in tests).
+//! caller chooses (port 0 in tests), plus the Prometheus metrics on a listener of their own
+//! (`VERZUIM_METRICS_BIND`), never the API's.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -75,6 +76,8 @@ pub fn api_app() -> (
 pub struct Application {
     port: u16,
     server: Server,
+    /// `GET /metrics` for Prometheus, apart from the public API; absent when turned off.
+    metrics: Option<(u16, Server)>,
     /// Delivers the outbox; ends when the application (after the server) is dropped.
     _outbox_worker: OutboxWorker,
     /// Removes orphaned document files; ends with the application too.
@@ -96,6 +99,15 @@ impl Application {
         settings: Settings,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
+        // Bound first, so a port already in use stops the start before any migration runs.
+        let metrics_listener = settings
+            .metrics_bind
+            .as_deref()
+            .map(|address| {
+                TcpListener::bind(address)
+                    .map_err(|e| anyhow::anyhow!("cannot listen for metrics on {address}: {e}"))
+            })
+            .transpose()?;
         std::fs::create_dir_all(&settings.data_dir).map_err(|e| {
             anyhow::anyhow!(
                 "cannot create data dir {}: {e}",
@@ -139,8 +151,9 @@ impl Application {
             tokens,
             passwords,
         });
+        // Counts every API request; no `.endpoint(…)`, so the API listener serves no /metrics
+        // (it answers 404 there): the registry is served by `metrics_server` below.
         let metrics = actix_web_prom::PrometheusMetricsBuilder::new("verzuim")
-            .endpoint("/metrics")
             .mask_unmatched_patterns("UNKNOWN")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
@@ -149,6 +162,14 @@ impl Application {
             .reads()
             .register_metrics(&metrics.registry)
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        let metrics_server = match metrics_listener {
+            None => None,
+            Some(listener) => {
+                let port = listener.local_addr()?.port();
+                tracing::info!(address = %listener.local_addr()?, "metrics are served at /metrics");
+                Some((port, metrics_server(listener, metrics.registry.clone())?))
+            }
+        };
 
         let server = HttpServer::new(move || {
             let (app, openapi) = api_app();
@@ -192,6 +213,7 @@ impl Application {
         Ok(Application {
             port,
             server,
+            metrics: metrics_server,
             _outbox_worker: outbox_worker,
             _document_sweeper: document_sweeper,
             _change_listener: change_listener,
@@ -202,9 +224,64 @@ impl Application {
         self.port
     }
 
-    /// Runs until SIGTERM/SIGINT; in-flight requests get time to finish.
+    /// The metrics listener's port; `None` when `VERZUIM_METRICS_BIND` is empty.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
+    /// Runs until SIGTERM/SIGINT; in-flight requests get time to finish. The metrics listener
+    /// ends with the API server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Some((_, metrics)) = self.metrics else {
+            return self.server.await;
+        };
+        let metrics_handle = metrics.handle();
+        let api = async {
+            let served = self.server.await;
+            metrics_handle.stop(true).await;
+            served
+        };
+        let (served, metrics_served) = tokio::join!(api, metrics);
+        if let Err(e) = metrics_served {
+            // The API went on without it; only the scraping stopped.
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+        served
+    }
+}
+
+/// A small server of its own for `GET /metrics`: one worker, no middleware, and no signal
+/// handling (it is stopped when the API server stops).
+fn metrics_server(
+    listener: TcpListener,
+    registry: prometheus::Registry,
+) -> std::io::Result<Server> {
+    let registry = web::Data::new(registry);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(registry.clone())
+            .route("/metrics", web::get().to(serve_metrics))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .shutdown_timeout(5)
+    .run())
+}
+
+async fn serve_metrics(registry: web::Data<prometheus::Registry>) -> actix_web::HttpResponse {
+    use prometheus::Encoder;
+    let encoder = prometheus::TextEncoder::new();
+    let mut body = Vec::new();
+    match encoder.encode(&registry.gather(), &mut body) {
+        Ok(()) => actix_web::HttpResponse::Ok()
+            .content_type(encoder.format_type())
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(e) => {
+            tracing::error!(error = %e, "metrics: cannot encode the registry");
+            actix_web::HttpResponse::InternalServerError().finish()
+        }
     }
 }
 

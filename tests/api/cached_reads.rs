@@ -253,15 +253,7 @@ where
 
 /// The value of one counter, `name{labels}`, in the instance's `/metrics` (0 when absent).
 async fn metric(app: &TestApp, series: &str) -> u64 {
-    let body = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = app.metrics().await;
     body.lines()
         .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
         .unwrap_or(0)

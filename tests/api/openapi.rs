@@ -102,3 +102,62 @@ on_both_databases! {
         assert!(!initializer.contains("http://") && !initializer.contains("https://"));
     }
 }
+
+#[test]
+fn document_downloads_declare_the_media_types_they_are_served_as_and_their_headers() {
+    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    for path in [
+        "/api/v1/documents/{id}/content",
+        "/api/v1/me/documents/{id}/content",
+    ] {
+        let responses = &document["paths"][path]["get"]["responses"];
+        for (status, headers) in [
+            (
+                "200",
+                &[
+                    "ETag",
+                    "Content-Length",
+                    "Content-Disposition",
+                    "Accept-Ranges",
+                ][..],
+            ),
+            (
+                "206",
+                &[
+                    "ETag",
+                    "Content-Length",
+                    "Content-Disposition",
+                    "Accept-Ranges",
+                    "Content-Range",
+                ][..],
+            ),
+        ] {
+            let response = &responses[status];
+            let content = response["content"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{path} {status}: {response}"));
+            let mut media_types: Vec<&str> = content.keys().map(String::as_str).collect();
+            media_types.sort_unstable();
+            assert_eq!(
+                media_types,
+                ["application/pdf", "image/jpeg", "image/png", "text/plain"],
+                "{path} {status}"
+            );
+            for (media_type, body) in content {
+                assert_eq!(
+                    body["schema"],
+                    serde_json::json!({"type": "string", "format": "binary"}),
+                    "{path} {status} {media_type}"
+                );
+            }
+            let declared = response["headers"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{path} {status}: no headers"));
+            let mut declared: Vec<&str> = declared.keys().map(String::as_str).collect();
+            declared.sort_unstable();
+            let mut expected = headers.to_vec();
+            expected.sort_unstable();
+            assert_eq!(declared, expected, "{path} {status}");
+        }
+    }
+}

@@ -58,7 +58,7 @@ on_both_databases! {
     async fn metrics_are_exposed_for_prometheus(backend) {
         let app = TestApp::spawn(backend).await;
         app.http.get(app.url("/health")).send().await.unwrap();
-        let body = app.http.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        let body = app.metrics().await;
         assert!(body.contains("verzuim_http_requests_total"), "{body}");
         assert!(body.contains("endpoint=\"/health\""), "{body}");
     }

@@ -17,6 +17,8 @@ pub enum Kind {
 }
 
 impl Kind {
+    pub const ALL: [Kind; 4] = [Kind::Pdf, Kind::Png, Kind::Jpeg, Kind::Text];
+
     pub fn content_type(self) -> &'static str {
         match self {
             Kind::Pdf => "application/pdf",

@@ -15,7 +15,7 @@ use sha2::Digest;
 use tokio::io::AsyncWriteExt;
 use utoipa::IntoParams;
 
-use super::content::{content_disposition, sanitise_file_name, Sniffer};
+use super::content::{content_disposition, sanitise_file_name, Kind, Sniffer};
 use super::models::{
     AuthorRole, Category, Document, DocumentPage, DocumentPatch, DocumentResponse, DocumentUpload,
     MyDocument, MyDocumentPage,
@@ -667,8 +667,7 @@ pub async fn delete_one(
         ("If-Range" = Option<String>, Header, description = "The `ETag` the client holds; the range is honoured only if it still matches"),
     ),
     responses(
-        (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag", content_type = "application/octet-stream"),
-        (status = 206, description = "The requested byte range, with Content-Range", content_type = "application/octet-stream"),
+        DownloadResponses,
         Unauthorized,
         (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
@@ -685,6 +684,101 @@ pub async fn content(
     let owner = Owner::Employer(client.employer_id.clone());
     let actor = Actor::Client(client.client_id);
     download(&state, &request, owner, path.into_inner(), actor).await
+}
+
+/// The 200 and 206 of both downloads, for the OpenAPI document. Written out by hand because
+/// `#[utoipa::path]` gives one response a single media type, and a download is served as the
+/// kind its bytes were sniffed as: each accepted kind is listed, with a binary string schema.
+pub struct DownloadResponses;
+
+impl utoipa::IntoResponses for DownloadResponses {
+    fn responses(
+    ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        use utoipa::openapi::content::ContentBuilder;
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        use utoipa::openapi::ResponseBuilder;
+
+        let schema = |kind: Type, format: Option<KnownFormat>| {
+            ObjectBuilder::new()
+                .schema_type(kind)
+                .format(format.map(SchemaFormat::KnownFormat))
+                .build()
+        };
+        let header = |kind: Type, format: Option<KnownFormat>, description: &str| {
+            HeaderBuilder::new()
+                .schema(schema(kind, format))
+                .description(Some(description))
+                .build()
+        };
+        let response = |description: &str, partial: bool| {
+            let mut response = ResponseBuilder::new().description(description);
+            for kind in Kind::ALL {
+                // The media type without its parameters (text is served with charset=utf-8).
+                let media_type = kind.content_type().split(';').next().unwrap_or_default();
+                response = response.content(
+                    media_type,
+                    ContentBuilder::new()
+                        .schema(Some(schema(Type::String, Some(KnownFormat::Binary))))
+                        .build(),
+                );
+            }
+            let length = if partial {
+                "Bytes in this answer: the length of the range"
+            } else {
+                "Bytes in this answer: the size of the file"
+            };
+            response = response
+                .header(
+                    "ETag",
+                    header(
+                        Type::String,
+                        None,
+                        "Strong validator: the quoted SHA-256 of the content; send it back in `If-Range` to resume",
+                    ),
+                )
+                .header(
+                    "Content-Length",
+                    header(Type::Integer, Some(KnownFormat::Int64), length),
+                )
+                .header(
+                    "Content-Disposition",
+                    header(
+                        Type::String,
+                        None,
+                        "`attachment` with the document's sanitised file name (`filename` and `filename*`)",
+                    ),
+                )
+                .header(
+                    "Accept-Ranges",
+                    header(Type::String, None, "`bytes`: single byte ranges are honoured"),
+                );
+            if partial {
+                response = response.header(
+                    "Content-Range",
+                    header(
+                        Type::String,
+                        None,
+                        "The range sent and the file's size: `bytes <first>-<last>/<size>`",
+                    ),
+                );
+            }
+            response.build().into()
+        };
+        std::collections::BTreeMap::from([
+            (
+                "200".to_string(),
+                response(
+                    "The whole file, streamed, as the kind it was sniffed as when uploaded",
+                    false,
+                ),
+            ),
+            (
+                "206".to_string(),
+                response("The requested byte range of the file", true),
+            ),
+        ])
+    }
 }
 
 /// The employee's dossier: the documents made visible to them, newest first.
@@ -767,8 +861,7 @@ pub async fn get_mine(
         ("If-Range" = Option<String>, Header, description = "The `ETag` the client holds; the range is honoured only if it still matches"),
     ),
     responses(
-        (status = 200, description = "The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag", content_type = "application/octet-stream"),
-        (status = 206, description = "The requested byte range, with Content-Range", content_type = "application/octet-stream"),
+        DownloadResponses,
         Unauthorized,
         (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),

@@ -10,7 +10,9 @@
 //! instances deliver each exactly once, and a crash mid-send is retried with the same
 //! `webhook-id` when the lease runs out), retried on the Standard Webhooks schedule
 //! (`WebhookSettings::retry_schedule`, `Retry-After` on 429/503 respected), given up when the
-//! schedule is exhausted or the endpoint answered 410 Gone.
+//! schedule is exhausted or the endpoint answered 410 Gone. What a webhook row's `last_error`
+//! and the worker's log lines say about a failure is the attempt's category
+//! ([`webhooks::DeliveryError`]) or a fixed word, never an error's text (see `events::webhooks`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,7 +51,7 @@ impl OutboxWorker {
     pub fn start(db: Db, settings: Arc<Settings>) -> anyhow::Result<OutboxWorker> {
         let worker = Worker {
             mailer: Mailer::from_settings(&settings)?,
-            http: webhooks::http_client(&settings.webhooks)?,
+            webhooks: webhooks::WebhookClient::new(&settings.webhooks)?,
             templates: Templates::new().map_err(|e| anyhow::anyhow!("e-mail templates: {e}"))?,
             instance: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()),
             db,
@@ -78,7 +80,7 @@ struct Worker {
     db: Db,
     settings: Arc<Settings>,
     mailer: Mailer,
-    http: reqwest::Client,
+    webhooks: webhooks::WebhookClient,
     templates: Templates,
     /// Who holds a lease: process id plus a random part, unique per `Application`.
     instance: String,
@@ -188,52 +190,53 @@ impl Worker {
     async fn deliver_webhook(&self, row: OutboxRow) {
         let outcome = webhooks::deliver(
             &self.db,
-            &self.http,
+            &self.webhooks,
             &row.delivery_id,
             row.attempts,
             &row.payload,
         )
         .await;
-        match outcome {
-            webhooks::Outcome::Delivered => self.mark_sent(&row, row.payload.clone()).await,
+        let (error, retry_after) = match outcome {
+            webhooks::Outcome::Delivered => return self.mark_sent(&row, row.payload.clone()).await,
             webhooks::Outcome::Gone => {
-                self.give_up_webhook(&row, "410 Gone: endpoint disabled")
+                return self
+                    .give_up_webhook(&row, webhooks::DeliveryError::HttpStatus.as_str())
                     .await
             }
-            webhooks::Outcome::Dropped(error) => self.give_up_webhook(&row, &error).await,
-            webhooks::Outcome::Failed { error, retry_after } => {
-                let schedule = &self.settings.webhooks.retry_schedule;
-                let index = usize::try_from(row.attempts.saturating_sub(1)).unwrap_or(0);
-                let Some(base) = schedule.get(index) else {
-                    return self
-                        .give_up_webhook(&row, &format!("retries exhausted: {error}"))
-                        .await;
-                };
-                let delay = base.mul_f64(rand::thread_rng().gen_range(0.8..1.2)).max(
-                    retry_after
-                        .unwrap_or_default()
-                        .min(Duration::from_secs(24 * 3600)),
-                );
-                let next = now() + to_delta(delay);
-                tracing::warn!(outbox_id = row.id, attempts = row.attempts, %error, retry_at = %next, "webhook: delivery failed, will retry");
-                let (id, instance) = (row.id, self.instance.clone());
-                if let Err(e) = self
-                    .db
-                    .run(move |conn| Ok(outbox::mark_retry(conn, id, &instance, &error, next)?))
-                    .await
-                {
-                    tracing::warn!(outbox_id = id, error = %e, "webhook: cannot record the failed attempt");
-                }
-            }
+            webhooks::Outcome::Dropped(reason) => return self.give_up_webhook(&row, reason).await,
+            webhooks::Outcome::Failed { error, retry_after } => (error.as_str(), retry_after),
+            webhooks::Outcome::NotAttempted => ("database_unavailable", None),
+        };
+        let schedule = &self.settings.webhooks.retry_schedule;
+        let index = usize::try_from(row.attempts.saturating_sub(1)).unwrap_or(0);
+        let Some(base) = schedule.get(index) else {
+            // Failed for good: `failed_at` says so, `last_error` keeps the last category.
+            return self.give_up_webhook(&row, error).await;
+        };
+        let delay = base.mul_f64(rand::thread_rng().gen_range(0.8..1.2)).max(
+            retry_after
+                .unwrap_or_default()
+                .min(Duration::from_secs(24 * 3600)),
+        );
+        let next = now() + to_delta(delay);
+        tracing::warn!(outbox_id = row.id, attempts = row.attempts, error, retry_at = %next, "webhook: delivery failed, will retry");
+        let (id, instance) = (row.id, self.instance.clone());
+        if let Err(e) = self
+            .db
+            .run(move |conn| Ok(outbox::mark_retry(conn, id, &instance, error, next)?))
+            .await
+        {
+            tracing::warn!(outbox_id = id, error = %e, "webhook: cannot record the failed attempt");
         }
     }
 
-    async fn give_up_webhook(&self, row: &OutboxRow, error: &str) {
-        tracing::warn!(outbox_id = row.id, kind = %row.kind, attempts = row.attempts, %error, "webhook: delivery given up");
-        let (id, error, payload) = (row.id, error.to_string(), row.payload.clone());
+    /// `error` is a category or a fixed word, so `&'static str`: no error text can get here.
+    async fn give_up_webhook(&self, row: &OutboxRow, error: &'static str) {
+        tracing::warn!(outbox_id = row.id, kind = %row.kind, attempts = row.attempts, error, "webhook: delivery given up");
+        let (id, payload) = (row.id, row.payload.clone());
         if let Err(e) = self
             .db
-            .run(move |conn| Ok(outbox::mark_failed(conn, id, &error, &payload, now())?))
+            .run(move |conn| Ok(outbox::mark_failed(conn, id, error, &payload, now())?))
             .await
         {
             tracing::warn!(outbox_id = id, error = %e, "webhook: cannot record giving up");

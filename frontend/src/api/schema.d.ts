@@ -1021,14 +1021,13 @@ export interface components {
             attempt: number;
             /** Format: int64 */
             duration_ms: number;
-            /** @description Why the attempt failed, when it did. */
-            error?: string | null;
+            error?: null | components["schemas"]["DeliveryError"];
             /** Format: uuid */
             event_id: string;
             event_type: string;
             /**
              * Format: int32
-             * @description The endpoint's HTTP status; null when no answer came (connection error, timeout).
+             * @description The endpoint's HTTP status; null when no answer came.
              */
             status_code?: number | null;
             succeeded: boolean;
@@ -1039,6 +1038,23 @@ export interface components {
             /** Format: date-time */
             attempted_at: string;
         };
+        /**
+         * @description Why a delivery attempt failed. Only this category is kept, never the error's text: which
+         *     of "refused", "reset" or "timed out" a chosen host and port gave would map the network the
+         *     server sits in.
+         *
+         *     - `dns`: the host name did not resolve;
+         *     - `blocked_address`: the URL, or every address its name resolves to, is loopback, private,
+         *       link-local, reserved or otherwise not the public internet, so nothing was sent
+         *       (see `VERZUIM_WEBHOOK_ALLOW_PRIVATE`);
+         *     - `connect`: no connection could be made, or it broke before an answer came;
+         *     - `timeout`: no answer within `VERZUIM_WEBHOOK_TIMEOUT_SECONDS` (connecting included);
+         *     - `tls`: the TLS handshake failed (certificate not valid for the host, not TLS, …);
+         *     - `http_status`: the endpoint answered, with a status other than 2xx (see `status_code`;
+         *       redirects are not followed, and 410 disables the endpoint).
+         * @enum {string}
+         */
+        DeliveryError: "dns" | "blocked_address" | "connect" | "timeout" | "tls" | "http_status";
         DeliveryPage: {
             /** @description Newest attempt first. */
             items: components["schemas"]["DeliveryAttemptView"][];
@@ -2520,22 +2536,46 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag */
+            /** @description The whole file, streamed, as the kind it was sniffed as when uploaded */
             200: {
                 headers: {
+                    /** @description `bytes`: single byte ranges are honoured */
+                    "Accept-Ranges"?: string;
+                    /** @description `attachment` with the document's sanitised file name (`filename` and `filename*`) */
+                    "Content-Disposition"?: string;
+                    /** @description Bytes in this answer: the size of the file */
+                    "Content-Length"?: number;
+                    /** @description Strong validator: the quoted SHA-256 of the content; send it back in `If-Range` to resume */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/pdf": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "text/plain": string;
                 };
             };
-            /** @description The requested byte range, with Content-Range */
+            /** @description The requested byte range of the file */
             206: {
                 headers: {
+                    /** @description `bytes`: single byte ranges are honoured */
+                    "Accept-Ranges"?: string;
+                    /** @description `attachment` with the document's sanitised file name (`filename` and `filename*`) */
+                    "Content-Disposition"?: string;
+                    /** @description Bytes in this answer: the length of the range */
+                    "Content-Length"?: number;
+                    /** @description The range sent and the file's size: `bytes <first>-<last>/<size>` */
+                    "Content-Range"?: string;
+                    /** @description Strong validator: the quoted SHA-256 of the content; send it back in `If-Range` to resume */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/pdf": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "text/plain": string;
                 };
             };
             /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
@@ -4018,22 +4058,46 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The file, streamed, with its sniffed Content-Type, Content-Length, Content-Disposition: attachment, Accept-Ranges: bytes and ETag */
+            /** @description The whole file, streamed, as the kind it was sniffed as when uploaded */
             200: {
                 headers: {
+                    /** @description `bytes`: single byte ranges are honoured */
+                    "Accept-Ranges"?: string;
+                    /** @description `attachment` with the document's sanitised file name (`filename` and `filename*`) */
+                    "Content-Disposition"?: string;
+                    /** @description Bytes in this answer: the size of the file */
+                    "Content-Length"?: number;
+                    /** @description Strong validator: the quoted SHA-256 of the content; send it back in `If-Range` to resume */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/pdf": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "text/plain": string;
                 };
             };
-            /** @description The requested byte range, with Content-Range */
+            /** @description The requested byte range of the file */
             206: {
                 headers: {
+                    /** @description `bytes`: single byte ranges are honoured */
+                    "Accept-Ranges"?: string;
+                    /** @description `attachment` with the document's sanitised file name (`filename` and `filename*`) */
+                    "Content-Disposition"?: string;
+                    /** @description Bytes in this answer: the length of the range */
+                    "Content-Length"?: number;
+                    /** @description The range sent and the file's size: `bytes <first>-<last>/<size>` */
+                    "Content-Range"?: string;
+                    /** @description Strong validator: the quoted SHA-256 of the content; send it back in `If-Range` to resume */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": unknown;
+                    "application/pdf": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "text/plain": string;
                 };
             };
             /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */

@@ -50,6 +50,8 @@ pub fn postgres_admin_url() -> String {
 
 pub struct TestApp {
     pub address: String,
+    /// `http://127.0.0.1:<port>` of the metrics listener; `None` when a test turned it off.
+    pub metrics_address: Option<String>,
     pub http: reqwest::Client,
     pub settings: Settings,
     pub data_dir: tempfile::TempDir,
@@ -69,6 +71,8 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut env: HashMap<String, String> = HashMap::from([
             ("VERZUIM_BIND".into(), "127.0.0.1:0".into()),
+            // A free port for each app's metrics listener too, so parallel tests never collide.
+            ("VERZUIM_METRICS_BIND".into(), "127.0.0.1:0".into()),
             (
                 "VERZUIM_DATA_DIR".into(),
                 data_dir.path().display().to_string(),
@@ -106,9 +110,13 @@ impl TestApp {
             .await
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let metrics_address = app
+            .metrics_port()
+            .map(|port| format!("http://127.0.0.1:{port}"));
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
+            metrics_address,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -128,6 +136,22 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// The Prometheus text the metrics listener serves at `/metrics`.
+    pub async fn metrics(&self) -> String {
+        let address = self
+            .metrics_address
+            .as_deref()
+            .expect("this app serves no metrics (VERZUIM_METRICS_BIND is empty)");
+        let response = self
+            .http
+            .get(format!("{address}/metrics"))
+            .send()
+            .await
+            .expect("metrics request");
+        assert_eq!(response.status(), 200, "metrics listener");
+        response.text().await.expect("metrics text")
     }
 
     pub fn sqlite_file(&self) -> PathBuf {

@@ -62,6 +62,8 @@ impl ServerProcess {
                 "VERZUIM_FRONTEND_DIR",
                 dir.path().join("no-frontend").as_os_str(),
             )
+            // Its own free metrics port, unless `env` names one: never the shared default.
+            .env("VERZUIM_METRICS_BIND", "127.0.0.1:0")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("VERZUIM_BIND", format!("127.0.0.1:{port}"))
             .stdin(Stdio::null())

@@ -47,6 +47,8 @@ export async function startServer({ smtpPort }) {
     VERZUIM_FRONTEND_DIR: frontendDir,
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     VERZUIM_RATE_LIMIT_PER_MINUTE: '0',
+    // No metrics listener: the journey does not read it, and its default port may be taken.
+    VERZUIM_METRICS_BIND: '',
     VERZUIM_LOG: process.env.VERZUIM_LOG || 'warn',
     VERZUIM_OUTBOX_POLL_MS: '100',
     VERZUIM_JWT_SECRET: 'e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz',
