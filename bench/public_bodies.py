@@ -117,7 +117,7 @@ def record(results, notes):
         "PostgreSQL" if DATABASE_URL else "SQLite",
         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M"), os.cpu_count(), commit),
         "", "`%s`" % command, "",
-        "| measure | server RSS | growth / baseline | target | verdict |", "|---|---|---|---|---|"]
+        "| measure | server RSS | growth ÷ max(baseline, 1 MiB) | target | verdict |", "|---|---|---|---|---|"]
     lines += ["| %s |" % " | ".join(r) for r in results]
     lines += [""] + ["Note: %s." % n for n in notes]
     block = "\n".join(lines) + "\n"
