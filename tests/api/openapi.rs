@@ -6,7 +6,7 @@ fn committed_openapi_yaml() -> String {
 
 #[test]
 fn committed_openapi_yaml_is_what_the_code_generates() {
-    let generated = verzuim::openapi::document_yaml().unwrap();
+    let generated = verzuim::routes::document_yaml().unwrap();
     assert!(
         committed_openapi_yaml() == generated,
         "openapi.yaml is stale: run `cargo run -q -p verzuim -- openapi > openapi.yaml`"
@@ -15,7 +15,7 @@ fn committed_openapi_yaml_is_what_the_code_generates() {
 
 #[test]
 fn every_operation_id_is_unique() {
-    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let document: serde_json::Value = serde_json::to_value(verzuim::routes::document()).unwrap();
     let mut seen = std::collections::HashSet::new();
     for item in document["paths"].as_object().unwrap().values() {
         for operation in item.as_object().unwrap().values() {
@@ -30,7 +30,7 @@ fn every_operation_id_is_unique() {
 
 #[test]
 fn every_operation_documents_its_error_responses_and_security() {
-    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let document: serde_json::Value = serde_json::to_value(verzuim::routes::document()).unwrap();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
@@ -105,7 +105,7 @@ on_both_databases! {
 
 #[test]
 fn document_downloads_declare_the_media_types_they_are_served_as_and_their_headers() {
-    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let document: serde_json::Value = serde_json::to_value(verzuim::routes::document()).unwrap();
     for path in [
         "/api/v1/documents/{id}/content",
         "/api/v1/me/documents/{id}/content",

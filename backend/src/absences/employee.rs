@@ -16,7 +16,7 @@ use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
 use crate::error::{ApiError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn owner(employee: &AuthenticatedEmployee) -> Owner {
     Owner {

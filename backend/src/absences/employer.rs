@@ -22,7 +22,7 @@ use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
 use crate::auth::EmployerClient;
 use crate::employers::employees::find_employee;
 use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn owner(employer_id: &str) -> Owner {
     Owner {

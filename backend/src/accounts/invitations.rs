@@ -16,7 +16,7 @@ use crate::domain::{password, EmailAddress, Language};
 use crate::error::{ApiError, Problem, Unauthorized};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationSent {

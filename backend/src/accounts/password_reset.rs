@@ -16,7 +16,7 @@ use crate::db::schema::{employees, password_resets};
 use crate::domain::{password, EmailAddress, Language};
 use crate::error::{ApiError, Problem};
 use crate::events::email::{enqueue_email, EmailMessage};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

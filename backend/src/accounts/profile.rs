@@ -14,9 +14,10 @@ use crate::auth::{AuthenticatedEmployee, RateLimited};
 use crate::db::schema::{employees, employers};
 use crate::db::{now, DbConnection};
 use crate::domain::{password, Language};
-use crate::employers::contacts::{self, DossierContacts};
+use crate::employers::contacts;
+use crate::employers::models::DossierContacts;
 use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {

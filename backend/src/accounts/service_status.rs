@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::db::schema::service_status;
 use crate::db::{now, DbConnection};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const ROW: i32 = 1;
 

@@ -16,7 +16,7 @@ use crate::db::schema::{employees, refresh_tokens};
 use crate::db::{now, ChangedEmployees, DbConnection};
 use crate::domain::{password, EmailAddress};
 use crate::error::{ApiError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const REFRESH_COOKIE: &str = "verzuim_refresh";
 const COOKIE_PATH: &str = "/api/v1/auth";

@@ -1,7 +1,7 @@
 //! The re-integration dossier: documents published by employer and arbodienst, storage.
 //!
 //! Uploads stream through a size limit, a SHA-256 and a content sniffer into a staging file,
-//! then into [`storage::DocumentStorage`] (file first, then the row; a failed insert removes
+//! then into [`crate::storage::DocumentStorage`] (file first, then the row; a failed insert removes
 //! the file again). Downloads stream from storage. Employees see only visible documents of
 //! their own; everything else answers 404.
 
@@ -10,12 +10,11 @@ pub mod models;
 pub mod queries;
 pub mod range;
 pub mod routes;
-pub mod storage;
 pub mod sweeper;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub use storage::DocumentStorage;
+pub use crate::storage::DocumentStorage;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(routes::upload)

@@ -29,7 +29,7 @@ use crate::db::now;
 use crate::db::schema::{absences, documents};
 use crate::employers::employees::find_employee;
 use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const DEFAULT_PAGE_SIZE: i64 = 50;
 const MAX_PAGE_SIZE: i64 = 200;

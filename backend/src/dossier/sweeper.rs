@@ -18,7 +18,7 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::storage::{self, DocumentStorage};
+use crate::storage::{self, DocumentStorage};
 use crate::config::Settings;
 use crate::db::schema::documents;
 use crate::db::{Db, DbConnection};
@@ -203,7 +203,7 @@ pub fn sweep_once(db: &Db, settings: &Settings, grace: Duration) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dossier::storage::{LocalStorage, ObjectStorage};
+    use crate::storage::{LocalStorage, ObjectStorage};
 
     async fn store(storage: &dyn DocumentStorage, key: &str) {
         let staged = storage.staging_dir().join(format!("stage-{key}"));

@@ -13,7 +13,7 @@ use super::models::ApiClient;
 use crate::auth::{constant_time_eq, secret_digest, RateLimited, ScopeSet};
 use crate::db::schema::api_clients;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {

@@ -4,7 +4,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::clients::{find_employer, validate_email, validate_name};
-use super::contacts::{self, ContactChanges, ContactPerson, DossierContactsPatch};
+use super::contacts::{self, ContactChanges};
+use super::models::{ContactPerson, DossierContactsPatch};
 use super::models::{EmployerChanges, EmployerResponse};
 use super::patch::present_or_null;
 use crate::auth::scopes::EmployeesWrite;
@@ -12,7 +13,7 @@ use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
 use crate::error::{ApiError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Fields left out stay as they are; `arbodienst_email: null` removes the address.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,7 +10,7 @@ use crate::auth::{EmployerClient, Scope};
 use crate::error::{ApiError, Problem, Unauthorized};
 use crate::events::feed::{self, FeedEvent};
 use crate::events::webhooks::{page_limit, split_page};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

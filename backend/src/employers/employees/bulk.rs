@@ -21,7 +21,7 @@ use crate::auth::EmployerClient;
 use crate::db::schema::employees;
 use crate::db::{now, DbConnection};
 use crate::error::{ApiError, FieldError, Problem, Unauthorized, PROBLEM_JSON};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const MAX_BULK_ROWS: usize = 10_000;
 

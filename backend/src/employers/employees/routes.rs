@@ -16,7 +16,7 @@ use crate::auth::EmployerClient;
 use crate::db::now;
 use crate::db::schema::employees;
 use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 200;

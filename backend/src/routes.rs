@@ -1,10 +1,17 @@
-//! The OpenAPI document, collected from the handlers that are actually registered (see
-//! [`crate::startup::api_app`]), so it cannot list a route the server lacks or miss one it has.
+//! The route table and the OpenAPI document. The document is collected from the handlers that
+//! are actually registered here, so it cannot list a route the server lacks or miss one it has.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::App;
+use utoipa_actix_web::AppExt;
 
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
+
+use crate::{absences, accounts, dossier, employers, events, operations};
 
 use crate::auth::Scope;
 
@@ -79,9 +86,48 @@ fn scope_description(scope: Scope) -> &'static str {
 
 /// The whole document, as served at `/api/openapi.json` and printed by `verzuim openapi`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    crate::startup::api_app().1
+    api_app().1
 }
 
 pub fn document_yaml() -> anyhow::Result<String> {
     Ok(document().to_yaml()?)
 }
+
+/// The API routes, registered once for both the server and the OpenAPI document.
+pub fn api_app() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(operations::health)
+        .service(operations::ready)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .service(employers::oauth::issue_token)
+                .service(employers::routes::get_employer)
+                .service(employers::routes::patch_employer)
+                .service(employers::contacts::get_for_employee)
+                .service(employers::contacts::patch_for_employee)
+                .configure(employers::employees::routes)
+                .configure(accounts::routes)
+                .configure(absences::routes)
+                .configure(dossier::routes)
+                .configure(events::routes)
+                // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
+                .wrap(actix_web::middleware::from_fn(
+                    events::idempotency::middleware,
+                )),
+        )
+        .split_for_parts()
+}
+
