@@ -19,12 +19,15 @@ use crate::auth::Scope;
 #[openapi(
     info(
         title = "Verzuim API",
-        description = "Absence (sick-leave) portal for Dutch employers. Employer systems and the arbodienst use the OAuth 2.0 client-credentials flow; the employee web app uses Bearer access tokens from `/api/v1/auth/login`. Errors are RFC 9457 `application/problem+json`.",
-        license(name = "EUPL-1.2")
+        description = include_str!("routes/integration_guide.md"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
     ),
     modifiers(&SecuritySchemes),
     tags(
-        (name = "auth", description = "Tokens"),
+        (name = "auth", description = "Tokens for employer systems (OAuth 2.0 client credentials)"),
+        (name = "sessions", description = "Employee login, refresh, logout and password reset"),
+        (name = "activation", description = "An employee's first visit: the identity check of an invitation, then choosing a password"),
+        (name = "profile", description = "The employee's own data, language, notification preference and password"),
         (name = "employer", description = "The calling client's own employer"),
         (name = "employees", description = "The employer's employees: single, upsert by external id, and bulk sync"),
         (name = "absences", description = "Sick reports, recovery, corrections and the Poortwachter timeline"),
@@ -106,7 +109,7 @@ pub fn api_app() -> (
     >,
     utoipa::openapi::OpenApi,
 ) {
-    App::new()
+    let (app, mut document) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(operations::health)
@@ -128,6 +131,8 @@ pub fn api_app() -> (
                     events::idempotency::middleware,
                 )),
         )
-        .split_for_parts()
+        .split_for_parts();
+    crate::web::openapi::apply_shared_rules(&mut document);
+    (app, document)
 }
 

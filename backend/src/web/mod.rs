@@ -3,6 +3,7 @@
 
 pub mod headers;
 pub mod input;
+pub mod openapi;
 pub mod spa;
 
 use actix_cors::Cors;

@@ -1746,12 +1746,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1765,6 +1777,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1815,12 +1829,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     recover: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1834,6 +1869,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1878,6 +1915,24 @@ export interface operations {
             };
             /** @description The absence is not open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1994,6 +2049,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2049,6 +2113,15 @@ export interface operations {
             };
             /** @description Expired invitation, or voided after 5 wrong answers */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2160,6 +2233,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Blocked after 3 failures, or as many checks as may still fail are running (Retry-After, blocked_until); or rate limited */
             429: {
                 headers: {
@@ -2254,6 +2336,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2307,6 +2398,15 @@ export interface operations {
             };
             /** @description Expired link */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2674,7 +2774,10 @@ export interface operations {
     create_employee: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2686,6 +2789,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     /** @description The new employee's URL */
                     Location?: string;
                     [name: string]: unknown;
@@ -2746,6 +2851,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     bulk_upsert: {
@@ -2754,7 +2868,10 @@ export interface operations {
                 /** @description All or nothing: with `true`, one bad row means no row is written (answer 422). */
                 atomic?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2767,6 +2884,8 @@ export interface operations {
             /** @description Every row's result */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3111,7 +3230,10 @@ export interface operations {
     report_for_employee: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The employee */
                 id: string;
@@ -3126,6 +3248,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -3171,6 +3295,24 @@ export interface operations {
             };
             /** @description The employee already has an open absence */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3250,7 +3392,10 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Employee id */
                 id: string;
@@ -3265,6 +3410,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     /** @description The new document's URL */
                     Location?: string;
                     [name: string]: unknown;
@@ -3309,6 +3456,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description A request with this Idempotency-Key is still being handled; retry shortly */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The file is larger than VERZUIM_MAX_UPLOAD_BYTES */
             413: {
                 headers: {
@@ -3320,6 +3476,15 @@ export interface operations {
             };
             /** @description Not multipart, or the file is not PDF, PNG, JPEG or plain text */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3436,12 +3601,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     send_invitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Employee id */
                 id: string;
@@ -3453,6 +3630,8 @@ export interface operations {
             /** @description Invitation e-mail queued */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3487,6 +3666,15 @@ export interface operations {
             };
             /** @description The account is already active */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3707,6 +3895,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_my_absences: {
@@ -3792,6 +3989,15 @@ export interface operations {
             };
             /** @description An absence is already open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3897,6 +4103,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     recover_mine: {
@@ -3950,6 +4165,15 @@ export interface operations {
             };
             /** @description The absence is not open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4167,6 +4391,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Blocked after 3 wrong passwords (the login's lockout: Retry-After, blocked_until), or rate limited */
             429: {
                 headers: {
@@ -4333,7 +4566,10 @@ export interface operations {
     create_webhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4345,6 +4581,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4371,6 +4609,33 @@ export interface operations {
             };
             /** @description Token lacks webhooks:manage */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being handled; retry shortly */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
