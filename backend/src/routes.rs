@@ -135,4 +135,3 @@ pub fn api_app() -> (
     crate::web::openapi::apply_shared_rules(&mut document);
     (app, document)
 }
-

@@ -86,11 +86,17 @@ fn operations(document: &serde_json::Value) -> Vec<(String, String, serde_json::
 }
 
 fn employer_scopes(operation: &serde_json::Value) -> Option<Vec<String>> {
-    operation["security"].as_array()?.iter().find_map(|requirement| {
-        requirement["employer_oauth"].as_array().map(|scopes| {
-            scopes.iter().map(|s| s.as_str().unwrap().to_string()).collect()
+    operation["security"]
+        .as_array()?
+        .iter()
+        .find_map(|requirement| {
+            requirement["employer_oauth"].as_array().map(|scopes| {
+                scopes
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            })
         })
-    })
 }
 
 #[test]
@@ -98,7 +104,9 @@ fn every_employer_operation_but_reading_its_employer_declares_exactly_one_scope_
     let document = document();
     let mut employer_operations = 0;
     for (method, path, operation) in operations(&document) {
-        let Some(scopes) = employer_scopes(&operation) else { continue };
+        let Some(scopes) = employer_scopes(&operation) else {
+            continue;
+        };
         employer_operations += 1;
         // Any valid client may read its own employer; every other call needs its one scope.
         if (method.as_str(), path.as_str()) == ("get", "/api/v1/employer") {
@@ -106,16 +114,25 @@ fn every_employer_operation_but_reading_its_employer_declares_exactly_one_scope_
             continue;
         }
         assert_eq!(scopes.len(), 1, "{method} {path} names {scopes:?}");
-        assert!(operation["responses"]["403"].is_object(), "{method} {path} lacks its 403");
+        assert!(
+            operation["responses"]["403"].is_object(),
+            "{method} {path} lacks its 403"
+        );
     }
-    assert!(employer_operations >= 30, "{employer_operations} employer operations");
+    assert!(
+        employer_operations >= 30,
+        "{employer_operations} employer operations"
+    );
 }
 
 #[test]
 fn every_public_operation_says_it_needs_no_security() {
     for (method, path, operation) in operations(&document()) {
         let security = operation["security"].as_array();
-        assert!(security.is_some(), "{method} {path} leaves security undeclared");
+        assert!(
+            security.is_some(),
+            "{method} {path} leaves security undeclared"
+        );
     }
     let login = &document()["paths"]["/api/v1/auth/login"]["post"];
     assert_eq!(login["security"], serde_json::json!([]));
@@ -138,7 +155,10 @@ fn every_json_body_operation_declares_415() {
     for (method, path, operation) in operations(&document()) {
         if operation["requestBody"]["content"]["application/json"].is_object() {
             with_json += 1;
-            assert!(operation["responses"]["415"].is_object(), "{method} {path} lacks its 415");
+            assert!(
+                operation["responses"]["415"].is_object(),
+                "{method} {path} lacks its 415"
+            );
         }
     }
     assert!(with_json >= 15, "{with_json} operations take JSON");
@@ -150,32 +170,116 @@ fn every_employer_post_declares_the_idempotency_key_its_422_and_the_replay_heade
         if method != "post" || employer_scopes(&operation).is_none() {
             continue;
         }
-        let declared = operation["parameters"].as_array().into_iter().flatten().any(|p| {
-            p["in"] == "header" && p["name"] == "Idempotency-Key"
-        });
+        let declared = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key");
         assert!(declared, "POST {path} lacks the Idempotency-Key header");
-        assert!(operation["responses"]["422"].is_object(), "POST {path} lacks its 422");
-        let success = operation["responses"].as_object().unwrap().iter()
-            .find(|(status, _)| status.starts_with('2')).map(|(_, r)| r.clone()).unwrap();
-        assert!(success["headers"]["Idempotent-Replayed"].is_object(), "POST {path}");
+        assert!(
+            operation["responses"]["422"].is_object(),
+            "POST {path} lacks its 422"
+        );
+        let success = operation["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(status, _)| status.starts_with('2'))
+            .map(|(_, r)| r.clone())
+            .unwrap();
+        assert!(
+            success["headers"]["Idempotent-Replayed"].is_object(),
+            "POST {path}"
+        );
     }
 }
 
 #[test]
 fn every_tag_in_use_is_declared_and_servers_are_named() {
     let document = document();
-    let declared: Vec<&str> = document["tags"].as_array().unwrap().iter()
-        .map(|t| t["name"].as_str().unwrap()).collect();
+    let declared: Vec<&str> = document["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
     for (method, path, operation) in operations(&document) {
         for tag in operation["tags"].as_array().into_iter().flatten() {
-            assert!(declared.contains(&tag.as_str().unwrap()), "{method} {path}: tag {tag}");
+            assert!(
+                declared.contains(&tag.as_str().unwrap()),
+                "{method} {path}: tag {tag}"
+            );
         }
     }
-    assert!(document["servers"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(document["servers"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
     let guide = document["info"]["description"].as_str().unwrap();
-    for topic in ["oauth/token", "webhook-signature", "next_cursor", "Idempotency-Key"] {
-        assert!(guide.contains(topic), "the integration guide does not mention {topic}");
+    for topic in [
+        "oauth/token",
+        "webhook-signature",
+        "next_cursor",
+        "Idempotency-Key",
+    ] {
+        assert!(
+            guide.contains(topic),
+            "the integration guide does not mention {topic}"
+        );
     }
+}
+
+#[test]
+fn an_optional_body_is_optional_not_nullable() {
+    let document = document();
+    for (method, path, operation) in operations(&document) {
+        let Some(content) = operation["requestBody"]["content"].as_object() else {
+            continue;
+        };
+        for (media_type, body) in content {
+            let nullable = body["schema"]["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|variant| variant["type"] == "null");
+            assert!(!nullable, "{method} {path} {media_type}: a nullable body");
+        }
+    }
+    let cancel = &document["paths"]["/api/v1/absences/{id}/cancel"]["post"]["requestBody"];
+    assert_ne!(cancel["required"], true, "cancel's body may be left out");
+    assert_eq!(
+        cancel["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/CancelRequest"
+    );
+}
+
+#[test]
+fn a_bulk_row_requires_its_external_id() {
+    let document = document();
+    let rows =
+        &document["components"]["schemas"]["BulkRequest"]["properties"]["employees"]["items"];
+    let name = rows["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+    let required = document["components"]["schemas"][name]["required"]
+        .as_array()
+        .unwrap();
+    assert!(
+        required.contains(&serde_json::json!("external_id")),
+        "{name}: {required:?}"
+    );
+}
+
+#[test]
+fn the_token_endpoint_names_its_grant_and_error_codes() {
+    let schemas = &document()["components"]["schemas"];
+    assert_eq!(
+        schemas["GrantType"]["enum"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(
+        schemas["OAuthErrorCode"]["enum"].as_array().unwrap().len(),
+        4
+    );
+    let grant = &schemas["TokenRequest"]["properties"]["grant_type"];
+    assert_eq!(grant["$ref"], "#/components/schemas/GrantType");
 }
 
 on_both_databases! {

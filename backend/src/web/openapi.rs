@@ -4,7 +4,7 @@
 //! than in 55 annotations that could forget them.
 
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{
     ContentBuilder, HeaderBuilder, KnownFormat, OpenApi, RefOr, Required, ResponseBuilder, Schema,
     ServerBuilder,
@@ -44,12 +44,9 @@ fn apply_to_operation(method: &str, operation: &mut Operation) {
     for parameter in operation.parameters.iter_mut().flatten() {
         declare_uuid_ids(parameter);
     }
+    optional_bodies_are_not_nullable(operation);
     if takes_json(operation) {
-        add_response(
-            operation,
-            "415",
-            "The body is not `application/json`",
-        );
+        add_response(operation, "415", "The body is not `application/json`");
     }
     if employer && method == "post" {
         declare_idempotency_key(operation);
@@ -63,6 +60,29 @@ fn is_employer_operation(operation: &Operation) -> bool {
             .and_then(|value| value.as_object().map(|o| o.contains_key(EMPLOYER_SCHEME)))
             .unwrap_or(false)
     })
+}
+
+/// A body that may be left out is `required: false`; utoipa also writes its schema as
+/// `oneOf [null, X]`, which makes generated clients send (or insist on) a JSON `null`.
+fn optional_bodies_are_not_nullable(operation: &mut Operation) {
+    let Some(body) = operation.request_body.as_mut() else {
+        return;
+    };
+    if matches!(body.required, Some(Required::True)) {
+        return;
+    }
+    for content in body.content.values_mut() {
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+            let mut not_null = one_of.items.iter().filter(|item| !is_null(item));
+            if let (Some(only), None, 2) = (not_null.next(), not_null.next(), one_of.items.len()) {
+                content.schema = Some(only.clone());
+            }
+        }
+    }
+}
+
+fn is_null(schema: &RefOr<Schema>) -> bool {
+    matches!(schema, RefOr::T(Schema::Object(object)) if object.schema_type == SchemaType::Type(Type::Null))
 }
 
 fn takes_json(operation: &Operation) -> bool {

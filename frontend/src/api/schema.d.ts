@@ -929,6 +929,41 @@ export interface components {
          * @enum {string}
          */
         AuthorRole: "employer" | "arbodienst";
+        /**
+         * @description One row of a bulk sync: the fields of `POST /employees`, with `external_id` required because
+         *     rows are matched on it. Rows are read one by one (a bad row fails alone), so this type only
+         *     documents them.
+         */
+        BulkEmployee: {
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`; at least 15 years ago, not before 1900.
+             * @example 1985-04-12
+             */
+            date_of_birth: string;
+            /**
+             * Format: email
+             * @description Matched case-insensitively; unique per employer.
+             * @example jan.devries@example.nl
+             */
+            email: string;
+            /**
+             * @description The employer's own key (1–100 characters), unique per employer.
+             * @example P-10042
+             */
+            external_id: string;
+            /**
+             * @description 1–100 characters.
+             * @example Jan
+             */
+            first_name: string;
+            language?: null | components["schemas"]["Language"];
+            /**
+             * @description 1–100 characters.
+             * @example de Vries
+             */
+            last_name: string;
+        };
         /** @description The 422 answer of an atomic request with bad rows: problem details plus every row's result. */
         BulkProblem: {
             detail: string;
@@ -943,7 +978,7 @@ export interface components {
         };
         BulkRequest: {
             /** @description Up to 10,000 employees; `external_id` is required in each (rows are matched on it). */
-            employees: components["schemas"]["EmployeeInput"][];
+            employees: components["schemas"]["BulkEmployee"][];
         };
         BulkResponse: {
             created: number;
@@ -1280,6 +1315,11 @@ export interface components {
             field: string;
             message: string;
         };
+        /**
+         * @description The one grant this endpoint speaks (documents `grant_type`).
+         * @enum {string}
+         */
+        GrantType: "client_credentials";
         HealthStatus: {
             /** @description `ok` */
             status: string;
@@ -1382,10 +1422,14 @@ export interface components {
         };
         /** @description RFC 6749 §5.2 error body. */
         OAuthError: {
-            /** @description `invalid_request`, `invalid_client`, `invalid_scope` or `unsupported_grant_type`. */
-            error: string;
+            error: components["schemas"]["OAuthErrorCode"];
             error_description: string;
         };
+        /**
+         * @description The RFC 6749 §5.2 error codes this endpoint answers with (documents `error`).
+         * @enum {string}
+         */
+        OAuthErrorCode: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
         /** @description A partial recovery: from this date the employee works this percentage of the contract. */
         PartialRecovery: {
             /** Format: date */
@@ -1515,7 +1559,7 @@ export interface components {
             client_id?: string | null;
             client_secret?: string | null;
             /** @description Must be `client_credentials`. */
-            grant_type?: string | null;
+            grant_type: components["schemas"]["GrantType"];
             /** @description Space-separated; must be a subset of the client's scopes. Omitted: all of them. */
             scope?: string | null;
         };
@@ -1771,7 +1815,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": null | components["schemas"]["CancelRequest"];
+                "application/json": components["schemas"]["CancelRequest"];
             };
         };
         responses: {
