@@ -15,7 +15,7 @@ use super::queries::{self, today, Change, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, Invalid, NotFound, Problem, Unauthorized};
 use crate::state::AppState;
 
 fn owner(employee: &AuthenticatedEmployee) -> Owner {
@@ -94,7 +94,7 @@ pub async fn report_sick(
     params(MyListQuery),
     responses(
         (status = 200, body = AbsencePage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
@@ -197,7 +197,7 @@ pub async fn get_mine(
         (status = 200, body = Absence),
         (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -237,9 +237,9 @@ pub async fn recover_mine(
     request_body = PartialRecoveryRequest,
     responses(
         (status = 200, body = Absence),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -21,7 +21,7 @@ use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
 use crate::auth::EmployerClient;
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
 use crate::state::AppState;
 
 fn owner(employer_id: &str) -> Owner {
@@ -68,7 +68,6 @@ pub struct ListQuery {
         (status = 200, body = EmployerAbsencePage),
         (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/absences")]
@@ -123,7 +122,6 @@ pub async fn list(
     responses(
         (status = 200, body = EmployerAbsence),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -152,7 +150,6 @@ pub async fn get_one(
     responses(
         (status = 200, body = TimelineResponse),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -187,9 +184,8 @@ pub async fn timeline(
     request_body = CorrectionRequest,
     responses(
         (status = 200, body = EmployerAbsence),
-        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -230,9 +226,8 @@ pub async fn correct(
     request_body = SickReportRequest,
     responses(
         (status = 201, body = EmployerAbsence, headers(("Location" = String))),
-        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The employee already has an open absence", body = Problem, content_type = "application/problem+json"),
     )
@@ -281,7 +276,6 @@ pub async fn report_for_employee(
         (status = 200, body = EmployerAbsence),
         (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
@@ -321,9 +315,8 @@ pub async fn recover(
     request_body(content = Option<CancelRequest>, content_type = "application/json"),
     responses(
         (status = 200, body = EmployerAbsence),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
     )

@@ -13,7 +13,7 @@ use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
 use crate::db::{now, DbConnection};
 use crate::domain::{password, EmailAddress, Language};
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, NotFound, Problem, TooManyRequests, Unauthorized};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
 use crate::state::AppState;
@@ -31,7 +31,6 @@ pub struct InvitationSent {
     responses(
         (status = 202, description = "Invitation e-mail queued", body = InvitationSent),
         Unauthorized,
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account is already active", body = Problem, content_type = "application/problem+json"),
     )
@@ -242,7 +241,7 @@ fn void(conn: &mut DbConnection, invitation_id: &str, at: NaiveDateTime) -> Quer
         (status = 400, description = "The details do not match (never says which), or invalid input", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired invitation, or voided after 5 wrong answers", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/activation/{token}/verify")]
@@ -277,9 +276,9 @@ pub async fn verify_identity(
     responses(
         (status = 201, description = "The account is active; log in next", body = ActivationStatus),
         (status = 400, description = "Details do not match, or the password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 410, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/activation/{token}")]

@@ -14,7 +14,7 @@ use crate::auth::{random_token, secret_digest, RateLimited};
 use crate::db::now;
 use crate::db::schema::{employees, password_resets};
 use crate::domain::{password, EmailAddress, Language};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, TooManyRequests};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::state::AppState;
 
@@ -38,7 +38,7 @@ pub struct NewPassword {
     responses(
         (status = 202, description = "If an active account exists, an e-mail with a link is on its way"),
         (status = 400, description = "Malformed body or e-mail address", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/auth/password-reset")]
@@ -104,7 +104,7 @@ pub async fn request_reset(
         (status = 400, description = "The password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired link", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/auth/password-reset/{token}")]

@@ -16,7 +16,7 @@ use crate::db::{now, DbConnection};
 use crate::domain::{password, Language};
 use crate::employers::contacts;
 use crate::employers::models::DossierContacts;
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,7 +106,7 @@ pub async fn get_me(
     request_body = MePatch,
     responses(
         (status = 200, body = Me),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]

@@ -13,7 +13,7 @@ use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::dossier_contacts;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,7 +213,6 @@ pub fn save(
     responses(
         (status = 200, body = DossierContacts),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -244,9 +243,8 @@ pub async fn get_for_employee(
     request_body = DossierContactsPatch,
     responses(
         (status = 200, body = DossierContacts),
-        (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
 )]

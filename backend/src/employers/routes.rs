@@ -12,7 +12,7 @@ use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, Invalid, Problem, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
 
 /// Fields left out stay as they are; `arbodienst_email: null` removes the address.
@@ -108,11 +108,10 @@ pub async fn get_employer(
     request_body = EmployerPatch,
     responses(
         (status = 200, body = EmployerResponse),
-        (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
     )
 )]
 #[patch("/employer")]

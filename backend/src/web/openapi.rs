@@ -48,6 +48,13 @@ fn apply_to_operation(method: &str, operation: &mut Operation) {
     if takes_json(operation) {
         add_response(operation, "415", "The body is not `application/json`");
     }
+    if let Some(scope) = employer_scope(operation) {
+        add_response(
+            operation,
+            "403",
+            &format!("The token does not carry the scope `{scope}`"),
+        );
+    }
     if employer && method == "post" {
         declare_idempotency_key(operation);
     }
@@ -83,6 +90,15 @@ fn optional_bodies_are_not_nullable(operation: &mut Operation) {
 
 fn is_null(schema: &RefOr<Schema>) -> bool {
     matches!(schema, RefOr::T(Schema::Object(object)) if object.schema_type == SchemaType::Type(Type::Null))
+}
+
+/// The one scope an employer operation demands, as its `security` names it.
+fn employer_scope(operation: &Operation) -> Option<String> {
+    operation.security.iter().flatten().find_map(|requirement| {
+        let value = serde_json::to_value(requirement).ok()?;
+        let scopes = value.get(EMPLOYER_SCHEME)?.as_array()?;
+        scopes.first()?.as_str().map(str::to_string)
+    })
 }
 
 fn takes_json(operation: &Operation) -> bool {

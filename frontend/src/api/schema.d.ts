@@ -1663,7 +1663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:read */
+            /** @description The token does not carry the scope `absences:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1702,7 +1702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:read */
+            /** @description The token does not carry the scope `absences:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1745,7 +1745,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
-            /** @description Invalid or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1763,7 +1763,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1829,6 +1829,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1846,7 +1847,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1939,7 +1940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2014,7 +2015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:read */
+            /** @description The token does not carry the scope `absences:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2077,6 +2078,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this caller (another employer's id answers the same) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2102,6 +2104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2173,6 +2176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2260,6 +2264,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessToken"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2389,6 +2394,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2458,6 +2464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2804,7 +2811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:read */
+            /** @description The token does not carry the scope `employees:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2843,7 +2850,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
-            /** @description Invalid, missing or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2861,7 +2868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2887,6 +2894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2954,7 +2962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2981,6 +2989,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3036,7 +3045,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
-            /** @description Invalid, missing or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3054,7 +3063,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3080,6 +3089,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3118,7 +3128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:read */
+            /** @description The token does not carry the scope `employees:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3165,7 +3175,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3208,7 +3218,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
-            /** @description Invalid or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3226,7 +3236,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3261,6 +3271,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3301,7 +3312,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
-            /** @description Invalid or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3319,7 +3330,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3566,7 +3577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:read */
+            /** @description The token does not carry the scope `employees:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3609,7 +3620,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierContacts"];
                 };
             };
-            /** @description Invalid or unknown field */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3627,7 +3638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3691,6 +3702,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3777,7 +3789,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerResponse"];
                 };
             };
-            /** @description Invalid or unknown field */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3795,7 +3807,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3812,6 +3824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3922,6 +3935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3972,6 +3986,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbsencePage"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4113,6 +4128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Absence"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4130,6 +4146,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this caller (another employer's id answers the same) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4199,6 +4216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this caller (another employer's id answers the same) */
             404: {
                 headers: {
                     [name: string]: unknown;

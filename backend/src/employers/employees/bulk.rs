@@ -20,7 +20,9 @@ use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employees;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem, Unauthorized, PROBLEM_JSON};
+use crate::error::{
+    ApiError, FieldError, Problem, Unauthorized, UnsupportedMediaType, PROBLEM_JSON,
+};
 use crate::state::AppState;
 
 pub const MAX_BULK_ROWS: usize = 10_000;
@@ -352,10 +354,9 @@ fn email_taken() -> FieldError {
         (status = 200, description = "Every row's result", body = BulkResponse),
         (status = 400, description = "The body is not `{\"employees\": [...]}`", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another request changed the same employees at the same moment; retry", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 rows, or a body over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
         (status = 422, description = "atomic=true and some rows are bad: nothing written", body = BulkProblem, content_type = "application/problem+json"),
     )
 )]
