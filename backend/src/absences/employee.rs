@@ -87,6 +87,9 @@ pub async fn report_sick(
 }
 
 /// The employee's own absences, newest first.
+///
+/// Every absence of the employee, open, recovered or cancelled, with its partial recoveries;
+/// paged with `limit` and `cursor`.
 #[utoipa::path(
     operation_id = "list_my_absences",
     tag = "absences",
@@ -158,6 +161,8 @@ fn json_body(body: web::Bytes) -> HttpResponse {
 }
 
 /// One of the employee's own absences.
+///
+/// Another employee's absence answers 404, exactly as one that does not exist.
 #[utoipa::path(
     operation_id = "get_my_absence",
     tag = "absences",
@@ -271,6 +276,9 @@ pub async fn partially_recover_mine(
 }
 
 /// The Poortwachter timeline of the employee's open absence.
+///
+/// The legal milestones of the Gatekeeper Act counted from the (linked) first sick day, with
+/// which are past and which is next. Without an open absence the list is empty.
 #[utoipa::path(
     tag = "absences",
     security(("employee_bearer" = [])),

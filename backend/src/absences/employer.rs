@@ -59,6 +59,10 @@ pub struct ListQuery {
 }
 
 /// The employer's absences, newest first, a page at a time.
+///
+/// Filter by `status`, `employee_id` and a date range (`from`, `to` on the first sick day).
+/// Each absence carries `linked_to` when it continues an earlier spell (Dutch law adds spells
+/// less than four weeks apart together). Needs `absences:read`.
 #[utoipa::path(
     operation_id = "list_absences",
     tag = "absences",
@@ -177,6 +181,10 @@ pub async fn timeline(
 }
 
 /// Correct the dates of an absence; the reason is kept in its correction history.
+///
+/// Send the corrected `first_sick_day` and/or `recovered_on` with a `reason`. The change emits
+/// `absence.corrected` and is kept in the absence's `corrections`; a cancelled absence cannot
+/// be corrected.
 #[utoipa::path(
     tag = "absences",
     security(("employer_oauth" = ["absences:write"])),

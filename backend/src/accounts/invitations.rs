@@ -24,6 +24,9 @@ pub struct InvitationSent {
 }
 
 /// (Re)send the invitation e-mail; a new invitation voids the previous one.
+///
+/// The e-mail links to `/activate/{token}`, valid 14 days. An employee whose account is active
+/// answers 409. Emits `employee.invited`. Needs `employees:write`.
 #[utoipa::path(
     tag = "employees",
     security(("employer_oauth" = ["employees:write"])),
@@ -232,6 +235,10 @@ fn void(conn: &mut DbConnection, invitation_id: &str, at: NaiveDateTime) -> Quer
 }
 
 /// Step 1 of activation: do the e-mail address and date of birth match the invitation?
+///
+/// Lets the web app check the details before asking for a password. The answer never says which
+/// of the two was wrong; the fifth wrong answer voids the invitation (410 afterwards), and the
+/// employer must send a new one.
 #[utoipa::path(
     tag = "activation",
     params(("token" = String, Path, description = "The token from the invitation link")),
@@ -269,6 +276,10 @@ pub async fn verify_identity(
 }
 
 /// Step 2 of activation: the same details plus the chosen password; activates the account.
+///
+/// Answers 201 when the details match and the password meets the policy (10–128 characters, not
+/// the e-mail's local part, not a common password). Wrong details count toward the invitation's
+/// five attempts, as in step 1. The employee logs in next.
 #[utoipa::path(
     tag = "activation",
     params(("token" = String, Path, description = "The token from the invitation link")),

@@ -95,6 +95,9 @@ pub async fn request_reset(
 }
 
 /// Set a new password with the link's token.
+///
+/// The link from the reset e-mail works once, for an hour. Setting the password ends every
+/// session of the account and lifts a login block.
 #[utoipa::path(
     tag = "sessions",
     params(("token" = String, Path, description = "The token from the reset link")),

@@ -79,6 +79,9 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
 }
 
 /// The logged-in employee's profile.
+///
+/// The data the employer holds (read-only here: the employer changes it), language,
+/// notification preference and the people to ask about the dossier.
 #[utoipa::path(
     tag = "profile",
     security(("employee_bearer" = [])),
@@ -100,6 +103,9 @@ pub async fn get_me(
 }
 
 /// Change language or the e-mail notification preference.
+///
+/// `language` is `nl` or `en`; `notify_new_documents` turns the e-mail about new visible
+/// documents on or off.
 #[utoipa::path(
     tag = "profile",
     security(("employee_bearer" = [])),
@@ -139,6 +145,10 @@ pub async fn patch_me(
 }
 
 /// Change the password (asks for the current one); ends every other session.
+///
+/// Asks for the current password; a wrong one counts toward the login's lockout (three in a row
+/// block for an hour, 429). The new password must meet the policy. Sessions on other devices
+/// end; this one stays.
 #[utoipa::path(
     tag = "profile",
     security(("employee_bearer" = [])),

@@ -157,6 +157,11 @@ fn removal_cookie(settings: &AccountSettings) -> Cookie<'static> {
 }
 
 /// Log in with e-mail address and password.
+///
+/// The user name is the e-mail address (any case); the password is case-sensitive. On success
+/// the body carries a 15-minute access token and an HttpOnly refresh cookie is set. Three wrong
+/// passwords in a row block the address for an hour (429 with `Retry-After` and
+/// `blocked_until`); unknown addresses answer exactly as known ones.
 #[utoipa::path(
     tag = "sessions",
     request_body = Login,
@@ -247,6 +252,10 @@ pub async fn login(
 }
 
 /// Exchange the refresh cookie for a new access token (and a new refresh cookie).
+///
+/// Send the refresh cookie (the browser does so by itself for `/api/v1/auth`). Every refresh
+/// rotates the cookie; presenting a rotated one again ends the whole session, because someone
+/// else may hold a copy.
 #[utoipa::path(
     tag = "sessions",
     responses(
@@ -350,6 +359,9 @@ fn session_ended(detail: &str) -> ApiError {
 }
 
 /// End this browser's session (the refresh cookie's family) and clear the cookie.
+///
+/// Safe to call without a session: it always answers 204 and clears the cookie. Access tokens
+/// of this session stop working at once.
 #[utoipa::path(
     tag = "sessions",
     responses(
@@ -384,6 +396,9 @@ pub async fn logout(
 }
 
 /// End every session of the employee, on every device.
+///
+/// Revokes every refresh token of the employee, this browser's included; every access token
+/// stops working at once.
 #[utoipa::path(
     tag = "sessions",
     security(("employee_bearer" = [])),

@@ -205,6 +205,9 @@ pub fn save(
 }
 
 /// The people named for this employee only (null where the employer's default applies).
+///
+/// The employee sees these, or the employer's defaults where a role is null, on their dossier
+/// page. Needs `employees:read`.
 #[utoipa::path(
     operation_id = "get_employee_dossier_contacts",
     tag = "employees",
@@ -235,6 +238,8 @@ pub async fn get_for_employee(
 
 /// Name other people for this employee than the employer's defaults; `null` returns a role to
 /// the default.
+///
+/// A role left out stays as it is. Needs `employees:write`.
 #[utoipa::path(
     operation_id = "patch_employee_dossier_contacts",
     tag = "employees",

@@ -104,6 +104,10 @@ impl TokenError {
 }
 
 /// Fetch an access token for the employer API.
+///
+/// Form-encoded `grant_type=client_credentials`, with the client id and secret in the body or
+/// as HTTP Basic. Ask for fewer scopes with `scope`. Errors answer in RFC 6749 form (`{"error":
+/// "invalid_client"}`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),

@@ -81,6 +81,9 @@ fn employer_response(
 }
 
 /// The employer this client belongs to.
+///
+/// Any valid token of the employer may read it: name, the absence and arbodienst notification
+/// addresses, and the default dossier contacts.
 #[utoipa::path(
     tag = "employer",
     security(("employer_oauth" = [])),
@@ -102,6 +105,8 @@ pub async fn get_employer(
 }
 
 /// Change the employer's name, notification addresses and dossier contacts.
+///
+/// A field left out stays as it is; `null` removes an optional one. Needs `employees:write`.
 #[utoipa::path(
     tag = "employer",
     security(("employer_oauth" = ["employees:write"])),

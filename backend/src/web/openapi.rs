@@ -36,6 +36,7 @@ pub fn apply_shared_rules(document: &mut OpenApi) {
 }
 
 fn apply_to_operation(method: &str, operation: &mut Operation) {
+    split_summary(operation);
     let employer = is_employer_operation(operation);
     // Public on purpose: say so, rather than leave readers to guess.
     if operation.security.is_none() {
@@ -67,6 +68,30 @@ fn is_employer_operation(operation: &Operation) -> bool {
             .and_then(|value| value.as_object().map(|o| o.contains_key(EMPLOYER_SCHEME)))
             .unwrap_or(false)
     })
+}
+
+/// utoipa takes a handler's whole first doc paragraph as the summary; tools show a summary as
+/// a one-line title. The first sentence is the summary, the sentences after it the description.
+fn split_summary(operation: &mut Operation) {
+    let Some(summary) = operation.summary.take() else {
+        return;
+    };
+    let text = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first_end = text
+        .match_indices(". ")
+        .map(|(at, _)| at)
+        .find(|at| !text[..*at].ends_with("e.g") && !text[..*at].ends_with("i.e"));
+    let (first, rest) = match first_end {
+        Some(at) => (text[..=at].to_string(), text[at + 2..].trim().to_string()),
+        None => (text, String::new()),
+    };
+    operation.summary = Some(first.trim_end_matches('.').to_string());
+    if !rest.is_empty() {
+        operation.description = Some(match operation.description.take() {
+            Some(more) => format!("{rest}\n\n{more}"),
+            None => rest,
+        });
+    }
 }
 
 /// A body that may be left out is `required: false`; utoipa also writes its schema as

@@ -12,7 +12,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer's absences, newest first, a page at a time. */
+        /**
+         * The employer's absences, newest first, a page at a time
+         * @description Filter by `status`, `employee_id` and a date range (`from`, `to` on the first sick day).
+         *     Each absence carries `linked_to` when it continues an earlier spell (Dutch law adds spells
+         *     less than four weeks apart together). Needs `absences:read`.
+         */
         get: operations["list_absences"];
         put?: never;
         post?: never;
@@ -29,14 +34,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One absence, with its history of corrections. The read is audited. */
+        /**
+         * One absence, with its history of corrections
+         * @description The read is audited.
+         */
         get: operations["get_absence"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Correct the dates of an absence; the reason is kept in its correction history. */
+        /**
+         * Correct the dates of an absence; the reason is kept in its correction history
+         * @description Send the corrected `first_sick_day` and/or `recovered_on` with a `reason`. The change emits
+         *     `absence.corrected` and is kept in the absence's `corrections`; a cancelled absence cannot
+         *     be corrected.
+         */
         patch: operations["correct"];
         trace?: never;
     };
@@ -49,7 +62,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a report made in error. The body (`{reason}`) may be left out. */
+        /**
+         * Cancel a report made in error
+         * @description The body (`{reason}`) may be left out.
+         */
         post: operations["cancel"];
         delete?: never;
         options?: never;
@@ -67,8 +83,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report recovery on the employee's behalf: closes the absence. The employer and the
-         *     arbodienst are informed by e-mail.
+         * Report recovery on the employee's behalf: closes the absence
+         * @description The employer and the arbodienst are informed by e-mail.
          */
         post: operations["recover"];
         delete?: never;
@@ -84,7 +100,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The Poortwachter timeline of one absence. The read is audited. */
+        /**
+         * The Poortwachter timeline of one absence
+         * @description The read is audited.
+         */
         get: operations["timeline"];
         put?: never;
         post?: never;
@@ -103,7 +122,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Step 2 of activation: the same details plus the chosen password; activates the account. */
+        /**
+         * Step 2 of activation: the same details plus the chosen password; activates the account
+         * @description Answers 201 when the details match and the password meets the policy (10–128 characters, not
+         *     the e-mail's local part, not a common password). Wrong details count toward the invitation's
+         *     five attempts, as in step 1. The employee logs in next.
+         */
         post: operations["activate"];
         delete?: never;
         options?: never;
@@ -120,7 +144,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Step 1 of activation: do the e-mail address and date of birth match the invitation? */
+        /**
+         * Step 1 of activation: do the e-mail address and date of birth match the invitation?
+         * @description Lets the web app check the details before asking for a password. The answer never says which
+         *     of the two was wrong; the fifth wrong answer voids the invitation (410 afterwards), and the
+         *     employer must send a new one.
+         */
         post: operations["verify_identity"];
         delete?: never;
         options?: never;
@@ -135,10 +164,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /**
-         * The employer's audit log, oldest first: entries about absences need `absences:read`,
-         *     entries about documents `documents:read`; a token with one of the two sees those entries.
-         */
+        /** The employer's audit log, oldest first: entries about absences need `absences:read`, entries about documents `documents:read`; a token with one of the two sees those entries */
         get: operations["list_audit"];
         put?: never;
         post?: never;
@@ -157,7 +183,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with e-mail address and password. */
+        /**
+         * Log in with e-mail address and password
+         * @description The user name is the e-mail address (any case); the password is case-sensitive. On success
+         *     the body carries a 15-minute access token and an HttpOnly refresh cookie is set. Three wrong
+         *     passwords in a row block the address for an hour (429 with `Retry-After` and
+         *     `blocked_until`); unknown addresses answer exactly as known ones.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -174,7 +206,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this browser's session (the refresh cookie's family) and clear the cookie. */
+        /**
+         * End this browser's session (the refresh cookie's family) and clear the cookie
+         * @description Safe to call without a session: it always answers 204 and clears the cookie. Access tokens
+         *     of this session stop working at once.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -191,7 +227,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End every session of the employee, on every device. */
+        /**
+         * End every session of the employee, on every device
+         * @description Revokes every refresh token of the employee, this browser's included; every access token
+         *     stops working at once.
+         */
         post: operations["logout_all"];
         delete?: never;
         options?: never;
@@ -208,7 +248,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask for a password-reset link. Always 202, whether or not an account exists. */
+        /**
+         * Ask for a password-reset link
+         * @description Always 202, whether or not an account exists.
+         */
         post: operations["request_reset"];
         delete?: never;
         options?: never;
@@ -225,7 +268,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the link's token. */
+        /**
+         * Set a new password with the link's token
+         * @description The link from the reset e-mail works once, for an hour. Setting the password ends every
+         *     session of the account and lifts a login block.
+         */
         post: operations["complete_reset"];
         delete?: never;
         options?: never;
@@ -242,7 +289,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange the refresh cookie for a new access token (and a new refresh cookie). */
+        /**
+         * Exchange the refresh cookie for a new access token (and a new refresh cookie)
+         * @description Send the refresh cookie (the browser does so by itself for `/api/v1/auth`). Every refresh
+         *     rotates the cookie; presenting a rotated one again ends the whole session, because someone
+         *     else may hold a copy.
+         */
         post: operations["refresh"];
         delete?: never;
         options?: never;
@@ -257,17 +309,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document's metadata. */
+        /** One document's metadata */
         get: operations["get_document"];
         put?: never;
         post?: never;
-        /** Delete a document: the row, then the file. */
+        /** Delete a document: the row, then the file */
         delete: operations["delete_document"];
         options?: never;
         head?: never;
         /**
-         * Change a document's title, category, date or visibility. Making a hidden document visible
-         *     emits `document.published` and notifies the employee, as a visible upload does.
+         * Change a document's title, category, date or visibility
+         * @description Making a hidden document visible emits `document.published` and notifies the employee, as a visible upload does.
          */
         patch: operations["patch_document"];
         trace?: never;
@@ -280,7 +332,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download a document's content.
+         * Download a document's content
          * @description A single byte range (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`) answers 206 with that part;
          *     several ranges or a malformed header are ignored (200, whole file). `If-Range` with the
          *     `ETag` of an earlier answer resumes safely.
@@ -301,10 +353,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the employer's employees, oldest first, a page at a time. */
+        /**
+         * List the employer's employees, oldest first, a page at a time
+         * @description Filter by account status or e-mail address. Deleted employees are left out. Needs
+         *     `employees:read`.
+         */
         get: operations["list_employees"];
         put?: never;
-        /** Create an employee. The account is not invited yet: send the invitation separately. */
+        /**
+         * Create an employee
+         * @description The account is not invited yet: send the invitation separately.
+         */
         post: operations["create_employee"];
         delete?: never;
         options?: never;
@@ -322,7 +381,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create or update up to 10,000 employees by `external_id`, in one transaction.
+         * Create or update up to 10,000 employees by `external_id`, in one transaction
          * @description Each row gets a result: `created`, `updated`, `unchanged` (already as sent, nothing
          *     written) or `error` with the bad fields. Bad rows do not stop the good ones, unless
          *     `atomic=true`: then one bad row means nothing is written and the answer is 422 with every
@@ -345,10 +404,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Create or update the employee with this external id (idempotent). A field left out of
-         *     the body is required as for create, except `language`, which a new employee gets as `nl`
-         *     and an existing one keeps. Sending the same body twice changes nothing, `updated_at`
-         *     included.
+         * Create or update the employee with this external id (idempotent)
+         * @description A field left out of the body is required as for create, except `language`, which a new employee gets as `nl` and an existing one keeps. Sending the same body twice changes nothing, `updated_at` included.
          */
         put: operations["upsert_by_external_id"];
         post?: never;
@@ -365,12 +422,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One employee of the employer. */
+        /**
+         * One employee of the employer
+         * @description Includes the account status (`not_invited`, `invited`, `active`, `blocked`). Needs
+         *     `employees:read`.
+         */
         get: operations["get_employee"];
         put?: never;
         post?: never;
         /**
-         * Delete an employee: their access ends at once, their history stays.
+         * Delete an employee: their access ends at once, their history stays
          * @description Deleting is a soft delete. In one transaction the employee is marked deleted, every
          *     session (refresh token) is revoked, open invitations are voided, unused password-reset
          *     links are spent and the password hash is erased, so the person can no longer log in,
@@ -385,8 +446,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change some of an employee's fields; the ones left out stay as they are. A patch that
-         *     changes nothing leaves `updated_at` alone.
+         * Change some of an employee's fields; the ones left out stay as they are
+         * @description A patch that changes nothing leaves `updated_at` alone.
          */
         patch: operations["patch_employee"];
         trace?: never;
@@ -401,8 +462,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report sick on the employee's behalf; the same rules as the employee's own report. The
-         *     employer and the arbodienst are informed by e-mail.
+         * Report sick on the employee's behalf; the same rules as the employee's own report
+         * @description The employer and the arbodienst are informed by e-mail.
          */
         post: operations["report_for_employee"];
         delete?: never;
@@ -418,11 +479,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an employee's documents, newest first (by document date, then upload time). */
+        /** List an employee's documents, newest first (by document date, then upload time) */
         get: operations["list_for_employee"];
         put?: never;
         /**
-         * Publish a document to an employee's dossier.
+         * Publish a document to an employee's dossier
          * @description Multipart parts: `file` plus the text parts `title`, `category`, `document_date`,
          *     `visible_to_employee` and optionally `absence_id`. The size limit is enforced while the
          *     file streams in; the content type is sniffed from the bytes (PDF, PNG, JPEG, plain UTF-8
@@ -444,7 +505,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The people named for this employee only (null where the employer's default applies). */
+        /**
+         * The people named for this employee only (null where the employer's default applies)
+         * @description The employee sees these, or the employer's defaults where a role is null, on their dossier
+         *     page. Needs `employees:read`.
+         */
         get: operations["get_employee_dossier_contacts"];
         put?: never;
         post?: never;
@@ -452,8 +517,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Name other people for this employee than the employer's defaults; `null` returns a role to
-         *     the default.
+         * Name other people for this employee than the employer's defaults; `null` returns a role to the default
+         * @description A role left out stays as it is. Needs `employees:write`.
          */
         patch: operations["patch_employee_dossier_contacts"];
         trace?: never;
@@ -467,7 +532,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** (Re)send the invitation e-mail; a new invitation voids the previous one. */
+        /**
+         * (Re)send the invitation e-mail; a new invitation voids the previous one
+         * @description The e-mail links to `/activate/{token}`, valid 14 days. An employee whose account is active
+         *     answers 409. Emits `employee.invited`. Needs `employees:write`.
+         */
         post: operations["send_invitation"];
         delete?: never;
         options?: never;
@@ -482,14 +551,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer this client belongs to. */
+        /**
+         * The employer this client belongs to
+         * @description Any valid token of the employer may read it: name, the absence and arbodienst notification
+         *     addresses, and the default dossier contacts.
+         */
         get: operations["get_employer"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the employer's name, notification addresses and dossier contacts. */
+        /**
+         * Change the employer's name, notification addresses and dossier contacts
+         * @description A field left out stays as it is; `null` removes an optional one. Needs `employees:write`.
+         */
         patch: operations["patch_employer"];
         trace?: never;
     };
@@ -501,10 +577,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The employer's events, oldest first, after a cursor: the same events the webhooks carry,
-         *     durable and strictly ordered. A consumer that stores `next_cursor` and passes it as `after`
-         *     never misses and never repeats an event (ids of one employer are assigned in commit order;
-         *     see `events::feed`). Needs `webhooks:manage`, the scope of event consumers.
+         * The employer's events, oldest first, after a cursor: the same events the webhooks carry, durable and strictly ordered
+         * @description A consumer that stores `next_cursor` and passes it as `after` never misses and never repeats an event (ids of one employer are assigned in commit order; see `events::feed`). Needs `webhooks:manage`, the scope of event consumers.
          */
         get: operations["list_events"];
         put?: never;
@@ -522,14 +596,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The logged-in employee's profile. */
+        /**
+         * The logged-in employee's profile
+         * @description The data the employer holds (read-only here: the employer changes it), language,
+         *     notification preference and the people to ask about the dossier.
+         */
         get: operations["get_me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change language or the e-mail notification preference. */
+        /**
+         * Change language or the e-mail notification preference
+         * @description `language` is `nl` or `en`; `notify_new_documents` turns the e-mail about new visible
+         *     documents on or off.
+         */
         patch: operations["patch_me"];
         trace?: never;
     };
@@ -540,10 +622,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employee's own absences, newest first. */
+        /**
+         * The employee's own absences, newest first
+         * @description Every absence of the employee, open, recovered or cancelled, with its partial recoveries;
+         *     paged with `limit` and `cursor`.
+         */
         get: operations["list_my_absences"];
         put?: never;
-        /** Report sick (ziekmelding). The employer and the arbodienst are informed by e-mail. */
+        /**
+         * Report sick (ziekmelding)
+         * @description The employer and the arbodienst are informed by e-mail.
+         */
         post: operations["report_sick"];
         delete?: never;
         options?: never;
@@ -558,7 +647,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of the employee's own absences. */
+        /**
+         * One of the employee's own absences
+         * @description Another employee's absence answers 404, exactly as one that does not exist.
+         */
         get: operations["get_my_absence"];
         put?: never;
         post?: never;
@@ -578,8 +670,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report partial recovery: working again for a percentage of the contract. The absence stays
-         *     open; every partial recovery is kept.
+         * Report partial recovery: working again for a percentage of the contract
+         * @description The absence stays open; every partial recovery is kept.
          */
         post: operations["partially_recover_mine"];
         delete?: never;
@@ -598,8 +690,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report recovery (hersteld melden): closes the absence. The employer and the arbodienst are
-         *     informed by e-mail.
+         * Report recovery (hersteld melden): closes the absence
+         * @description The employer and the arbodienst are informed by e-mail.
          */
         post: operations["recover_mine"];
         delete?: never;
@@ -615,7 +707,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employee's dossier: the documents made visible to them, newest first. */
+        /** The employee's dossier: the documents made visible to them, newest first */
         get: operations["list_my_documents"];
         put?: never;
         post?: never;
@@ -632,7 +724,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document of the employee's dossier. Hidden and foreign documents answer 404. */
+        /**
+         * One document of the employee's dossier
+         * @description Hidden and foreign documents answer 404.
+         */
         get: operations["get_my_document"];
         put?: never;
         post?: never;
@@ -650,8 +745,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download a document of the employee's dossier. Hidden and foreign documents answer 404.
-         * @description Byte ranges as for the employer download: one range → 206, several or malformed → 200.
+         * Download a document of the employee's dossier
+         * @description Hidden and foreign documents answer 404.
+         *
+         *     Byte ranges as for the employer download: one range → 206, several or malformed → 200.
          */
         get: operations["content_mine"];
         put?: never;
@@ -670,7 +767,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change the password (asks for the current one); ends every other session. */
+        /**
+         * Change the password (asks for the current one); ends every other session
+         * @description Asks for the current password; a wrong one counts toward the login's lockout (three in a row
+         *     block for an hour, 429). The new password must meet the policy. Sessions on other devices
+         *     end; this one stays.
+         */
         put: operations["change_password"];
         post?: never;
         delete?: never;
@@ -686,7 +788,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The Poortwachter timeline of the employee's open absence. */
+        /**
+         * The Poortwachter timeline of the employee's open absence
+         * @description The legal milestones of the Gatekeeper Act counted from the (linked) first sick day, with
+         *     which are past and which is next. Without an open absence the list is empty.
+         */
         get: operations["my_timeline"];
         put?: never;
         post?: never;
@@ -705,7 +811,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fetch an access token for the employer API. */
+        /**
+         * Fetch an access token for the employer API
+         * @description Form-encoded `grant_type=client_credentials`, with the client id and secret in the body or
+         *     as HTTP Basic. Ask for fewer scopes with `scope`. Errors answer in RFC 6749 form (`{"error":
+         *     "invalid_client"}`).
+         */
         post: operations["issue_token"];
         delete?: never;
         options?: never;
@@ -720,7 +831,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current service status; public. */
+        /**
+         * Current service status; public
+         * @description The operator's message (`verzuim status set --message …`), or none when there are no known
+         *     disruptions. The login and help pages show it.
+         */
         get: operations["get_status"];
         put?: never;
         post?: never;
@@ -737,10 +852,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer's webhook endpoints, oldest first (without their secrets). */
+        /** The employer's webhook endpoints, oldest first (without their secrets) */
         get: operations["list_webhooks"];
         put?: never;
-        /** Subscribe an endpoint to event types. The answer carries the signing secret, once. */
+        /**
+         * Subscribe an endpoint to event types
+         * @description The answer carries the signing secret, once.
+         */
         post: operations["create_webhook"];
         delete?: never;
         options?: never;
@@ -758,7 +876,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped. */
+        /** Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped */
         delete: operations["remove"];
         options?: never;
         head?: never;
@@ -772,7 +890,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery attempts to one endpoint, newest first. */
+        /** The delivery attempts to one endpoint, newest first */
         get: operations["deliveries"];
         put?: never;
         post?: never;
@@ -789,7 +907,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up and answering. */
+        /**
+         * Liveness: the process is up and answering
+         * @description Answers 200 without touching the database; for a load balancer's liveness check.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -806,7 +927,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers. */
+        /**
+         * Readiness: the database answers
+         * @description 503 while the database cannot be reached; for a load balancer's readiness check.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;

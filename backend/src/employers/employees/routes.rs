@@ -77,6 +77,9 @@ impl ListQuery {
 }
 
 /// List the employer's employees, oldest first, a page at a time.
+///
+/// Filter by account status or e-mail address. Deleted employees are left out. Needs
+/// `employees:read`.
 #[utoipa::path(
     operation_id = "list_employees",
     tag = "employees",
@@ -170,6 +173,9 @@ pub async fn create(
 }
 
 /// One employee of the employer.
+///
+/// Includes the account status (`not_invited`, `invited`, `active`, `blocked`). Needs
+/// `employees:read`.
 #[utoipa::path(
     operation_id = "get_employee",
     tag = "employees",
