@@ -987,7 +987,7 @@ on_both_databases! {
         std::fs::write(&orphan, b"x").unwrap();
         age_file(&orphan, Duration::from_secs(2 * 3600));
         let db = verzuim::db::Db::new(&world.app.settings.database);
-        let storage = verzuim::dossier::storage::from_settings(&world.app.settings).unwrap();
+        let storage = verzuim::storage::from_settings(&world.app.settings).unwrap();
         let report = verzuim::dossier::sweeper::sweep(&db, storage.as_ref(), verzuim::dossier::sweeper::GRACE).await.unwrap();
         assert_eq!(report.orphans_removed, 1, "{report:?}");
         assert!(!orphan.exists());
