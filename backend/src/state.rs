@@ -21,4 +21,3 @@ pub struct AppState {
     /// Where dossier documents are kept (local directory or S3-compatible).
     pub storage: Arc<dyn crate::storage::DocumentStorage>,
 }
-

@@ -18,11 +18,11 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use crate::storage::{self, DocumentStorage};
 use crate::config::Settings;
 use crate::db::schema::documents;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+use crate::storage::{self, DocumentStorage};
 
 /// How old a file must be before the sweeper may remove it. An upload stores its file and
 /// commits its row within seconds; an hour leaves room for a database that is slow for a while.
