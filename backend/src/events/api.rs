@@ -9,8 +9,8 @@ use crate::auth::scopes::{AnyScope, WebhooksManage};
 use crate::auth::{EmployerClient, Scope};
 use crate::error::{ApiError, Problem, Unauthorized};
 use crate::events::feed::{self, FeedEvent};
-use crate::events::webhooks::{page_limit, split_page};
 use crate::state::AppState;
+use crate::web::paging::{page_limit, split_page};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

@@ -14,10 +14,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Webhooks, the event feed and the audit log (employer API).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(webhooks::list)
-        .service(webhooks::create)
-        .service(webhooks::remove)
-        .service(webhooks::deliveries)
-        .service(api::list_events)
-        .service(api::list_audit);
+    webhooks::routes(cfg);
+    cfg.service(api::list_events).service(api::list_audit);
 }

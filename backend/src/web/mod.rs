@@ -1,8 +1,9 @@
-//! The HTTP layer shared by every route: security and cache headers, request ids, CORS, and
-//! serving the single-page app.
+//! The HTTP layer shared by every route: security and cache headers, request ids, CORS, paging,
+//! and serving the single-page app.
 
 pub mod headers;
 pub mod input;
+pub mod paging;
 pub mod spa;
 
 use actix_cors::Cors;
