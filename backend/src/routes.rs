@@ -123,6 +123,7 @@ pub fn api_app() -> (
                 .configure(absences::routes)
                 .configure(dossier::routes)
                 .configure(events::routes)
+                .configure(crate::audit::routes)
                 // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
                 .wrap(actix_web::middleware::from_fn(
                     events::idempotency::middleware,
