@@ -126,7 +126,7 @@ pub fn api_app() -> (
                 .configure(crate::audit::routes)
                 // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
                 .wrap(actix_web::middleware::from_fn(
-                    events::idempotency::middleware,
+                    crate::web::idempotency::middleware,
                 )),
         )
         .split_for_parts()

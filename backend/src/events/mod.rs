@@ -4,7 +4,6 @@
 pub mod email;
 pub mod employer;
 pub mod feed;
-pub mod idempotency;
 pub mod mailer;
 pub mod outbox;
 pub mod webhooks;

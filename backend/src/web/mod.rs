@@ -1,7 +1,8 @@
 //! The HTTP layer shared by every route: security and cache headers, request ids, CORS, paging,
-//! and serving the single-page app.
+//! `Idempotency-Key`, and serving the single-page app.
 
 pub mod headers;
+pub mod idempotency;
 pub mod input;
 pub mod paging;
 pub mod spa;
