@@ -113,12 +113,7 @@ pub fn api_app() -> (
         .service(operations::ready)
         .service(
             utoipa_actix_web::scope("/api/v1")
-                .service(employers::oauth::issue_token)
-                .service(employers::routes::get_employer)
-                .service(employers::routes::patch_employer)
-                .service(employers::contacts::get_for_employee)
-                .service(employers::contacts::patch_for_employee)
-                .configure(employers::employees::routes)
+                .configure(employers::routes)
                 .configure(accounts::routes)
                 .configure(absences::routes)
                 .configure(dossier::routes)
@@ -131,4 +126,3 @@ pub fn api_app() -> (
         )
         .split_for_parts()
 }
-
