@@ -116,19 +116,15 @@ pub fn api_app() -> (
         .service(operations::ready)
         .service(
             utoipa_actix_web::scope("/api/v1")
-                .service(employers::oauth::issue_token)
-                .service(employers::routes::get_employer)
-                .service(employers::routes::patch_employer)
-                .service(employers::contacts::get_for_employee)
-                .service(employers::contacts::patch_for_employee)
-                .configure(employers::employees::routes)
+                .configure(employers::routes)
                 .configure(accounts::routes)
                 .configure(absences::routes)
                 .configure(dossier::routes)
                 .configure(events::routes)
+                .configure(crate::audit::routes)
                 // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
                 .wrap(actix_web::middleware::from_fn(
-                    events::idempotency::middleware,
+                    crate::web::idempotency::middleware,
                 )),
         )
         .split_for_parts();

@@ -1274,7 +1274,7 @@ export interface components {
             file: string;
             /** @description 1–200 characters. */
             title: string;
-            /** @description `true` or `false`. */
+            /** @description `true` or `false`; `True`, `False`, `1` and `0` are accepted too. */
             visible_to_employee: boolean;
         };
         /** @description The two people an employee can ask; null where none is named. */
