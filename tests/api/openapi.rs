@@ -282,6 +282,23 @@ fn the_token_endpoint_names_its_grant_and_error_codes() {
     assert_eq!(grant["$ref"], "#/components/schemas/GrantType");
 }
 
+#[test]
+fn every_operation_has_a_one_line_summary_and_a_description() {
+    for (method, path, operation) in operations(&document()) {
+        let summary = operation["summary"].as_str().unwrap_or_default();
+        assert!(
+            !summary.is_empty() && !summary.contains(". "),
+            "{method} {path}: {summary:?}"
+        );
+        assert!(
+            operation["description"]
+                .as_str()
+                .is_some_and(|d| d.len() > 10),
+            "{method} {path} has no description"
+        );
+    }
+}
+
 on_both_databases! {
     async fn served_openapi_json_is_the_committed_document(backend) {
         let app = TestApp::spawn(backend).await;

@@ -13,6 +13,10 @@ use crate::web::paging::{page_limit, split_page};
 
 /// The employer's audit log, oldest first: entries about absences need `absences:read`,
 /// entries about documents `documents:read`; a token with one of the two sees those entries.
+///
+/// Each entry says who (`actor_type` client or employee, and its id), what (`action`, e.g.
+/// `absence.read`, `document.downloaded`), which resource and when. Filter by `resource_type`
+/// and `resource_id`; paged by `after` and `limit`.
 #[utoipa::path(
     tag = "audit",
     security(("employer_oauth" = ["absences:read"]), ("employer_oauth" = ["documents:read"])),

@@ -13,6 +13,9 @@ use crate::error::{ApiError, Problem, Unauthorized};
 use crate::state::AppState;
 
 /// The employee's dossier: the documents made visible to them, newest first.
+///
+/// Hidden documents are not listed, counted or downloadable. Each carries title, category, date
+/// and the author's role; the content is at `/api/v1/me/documents/{id}/content`.
 #[utoipa::path(
     operation_id = "list_my_documents",
     tag = "documents",

@@ -20,7 +20,7 @@ use crate::auth::scopes::{DocumentsRead, DocumentsWrite};
 use crate::auth::{EmployerClient, Scope};
 use crate::db::now;
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, Problem, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
 
 fn author_role(client: &EmployerClient<DocumentsWrite>) -> AuthorRole {
@@ -56,7 +56,6 @@ fn portal_url(state: &AppState) -> String {
         (status = 201, body = DocumentResponse, headers(("Location" = String, description = "The new document's URL"))),
         (status = 400, description = "Missing, invalid, duplicate or unknown parts, each listed", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than VERZUIM_MAX_UPLOAD_BYTES", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not multipart, or the file is not PDF, PNG, JPEG or plain text", body = Problem, content_type = "application/problem+json"),
@@ -133,6 +132,9 @@ pub async fn upload(
 }
 
 /// List an employee's documents, newest first (by document date, then upload time).
+///
+/// Hidden documents included, each with `visible_to_employee`. Filter by `category` and
+/// `visible`. Needs `documents:read`.
 #[utoipa::path(
     tag = "documents",
     security(("employer_oauth" = ["documents:read"])),
@@ -141,7 +143,6 @@ pub async fn upload(
         (status = 200, body = DocumentPage),
         (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -178,6 +179,9 @@ pub async fn list_for_employee(
 }
 
 /// One document's metadata.
+///
+/// Title, category, document date, visibility, content type, size, SHA-256 and who published
+/// it. The read is audited. Needs `documents:read`.
 #[utoipa::path(
     operation_id = "get_document",
     tag = "documents",
@@ -186,7 +190,6 @@ pub async fn list_for_employee(
     responses(
         (status = 200, body = DocumentResponse),
         Unauthorized,
-        (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -218,9 +221,8 @@ pub async fn get_one(
         (status = 200, body = DocumentResponse),
         (status = 400, description = "Invalid or unknown fields", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer, or its employee was deleted (their documents are kept but no longer changed)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
     )
 )]
 #[patch("/documents/{id}")]
@@ -244,6 +246,9 @@ pub async fn patch_one(
 }
 
 /// Delete a document: the row, then the file.
+///
+/// The document disappears from every list, the employee's included; its file is removed after
+/// the row. Needs `documents:write`.
 #[utoipa::path(
     operation_id = "delete_document",
     tag = "documents",
@@ -252,7 +257,6 @@ pub async fn patch_one(
     responses(
         (status = 204, description = "Deleted"),
         Unauthorized,
-        (status = 403, description = "Token lacks documents:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -293,7 +297,6 @@ pub async fn delete_one(
     responses(
         DownloadResponses,
         Unauthorized,
-        (status = 403, description = "Token lacks documents:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
     )

@@ -44,7 +44,6 @@ pub struct FeedPage {
         (status = 200, body = FeedPage),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/events")]

@@ -164,7 +164,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer's audit log, oldest first: entries about absences need `absences:read`, entries about documents `documents:read`; a token with one of the two sees those entries */
+        /**
+         * The employer's audit log, oldest first: entries about absences need `absences:read`, entries about documents `documents:read`; a token with one of the two sees those entries
+         * @description Each entry says who (`actor_type` client or employee, and its id), what (`action`, e.g.
+         *     `absence.read`, `document.downloaded`), which resource and when. Filter by `resource_type`
+         *     and `resource_id`; paged by `after` and `limit`.
+         */
         get: operations["list_audit"];
         put?: never;
         post?: never;
@@ -309,11 +314,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document's metadata */
+        /**
+         * One document's metadata
+         * @description Title, category, document date, visibility, content type, size, SHA-256 and who published
+         *     it. The read is audited. Needs `documents:read`.
+         */
         get: operations["get_document"];
         put?: never;
         post?: never;
-        /** Delete a document: the row, then the file */
+        /**
+         * Delete a document: the row, then the file
+         * @description The document disappears from every list, the employee's included; its file is removed after
+         *     the row. Needs `documents:write`.
+         */
         delete: operations["delete_document"];
         options?: never;
         head?: never;
@@ -479,7 +492,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an employee's documents, newest first (by document date, then upload time) */
+        /**
+         * List an employee's documents, newest first (by document date, then upload time)
+         * @description Hidden documents included, each with `visible_to_employee`. Filter by `category` and
+         *     `visible`. Needs `documents:read`.
+         */
         get: operations["list_for_employee"];
         put?: never;
         /**
@@ -707,7 +724,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employee's dossier: the documents made visible to them, newest first */
+        /**
+         * The employee's dossier: the documents made visible to them, newest first
+         * @description Hidden documents are not listed, counted or downloadable. Each carries title, category, date
+         *     and the author's role; the content is at `/api/v1/me/documents/{id}/content`.
+         */
         get: operations["list_my_documents"];
         put?: never;
         post?: never;
@@ -852,7 +873,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer's webhook endpoints, oldest first (without their secrets) */
+        /**
+         * The employer's webhook endpoints, oldest first (without their secrets)
+         * @description The secret is shown only once, when an endpoint is created. Needs `webhooks:manage`.
+         */
         get: operations["list_webhooks"];
         put?: never;
         /**
@@ -876,7 +900,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped */
+        /**
+         * Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped
+         * @description Answers 204; another employer's endpoint answers 404. Needs `webhooks:manage`.
+         */
         delete: operations["remove"];
         options?: never;
         head?: never;
@@ -890,7 +917,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery attempts to one endpoint, newest first */
+        /**
+         * The delivery attempts to one endpoint, newest first
+         * @description Each attempt records when, the status code the endpoint answered, how long it took, and on
+         *     failure only a category (`dns`, `blocked_address`, `connect`, `timeout`, `tls`,
+         *     `http_status`). Needs `webhooks:manage`.
+         */
         get: operations["deliveries"];
         put?: never;
         post?: never;
@@ -2656,7 +2688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:read */
+            /** @description The token does not carry the scope `documents:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2704,7 +2736,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:write */
+            /** @description The token does not carry the scope `documents:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2766,7 +2798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:write */
+            /** @description The token does not carry the scope `documents:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2784,6 +2816,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2862,7 +2895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:read */
+            /** @description The token does not carry the scope `documents:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3548,7 +3581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:read */
+            /** @description The token does not carry the scope `documents:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3617,7 +3650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:write */
+            /** @description The token does not carry the scope `documents:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3999,7 +4032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4738,7 +4771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4793,7 +4826,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4858,7 +4891,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4920,7 +4953,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -19,6 +19,8 @@ use crate::state::AppState;
 use crate::web::paging::{page_limit, split_page};
 
 /// The employer's webhook endpoints, oldest first (without their secrets).
+///
+/// The secret is shown only once, when an endpoint is created. Needs `webhooks:manage`.
 #[utoipa::path(
     operation_id = "list_webhooks",
     tag = "webhooks",
@@ -26,7 +28,6 @@ use crate::web::paging::{page_limit, split_page};
     responses(
         (status = 200, body = WebhookList),
         Unauthorized,
-        (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/webhooks")]
@@ -56,7 +57,6 @@ pub async fn list(
         (status = 201, body = WebhookResponse),
         (status = 400, description = "Not an http(s) URL, a private address, no or unknown event types", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/webhooks")]
@@ -112,6 +112,8 @@ pub async fn create(
 }
 
 /// Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped.
+///
+/// Answers 204; another employer's endpoint answers 404. Needs `webhooks:manage`.
 #[utoipa::path(
     tag = "webhooks",
     security(("employer_oauth" = ["webhooks:manage"])),
@@ -119,7 +121,6 @@ pub async fn create(
     responses(
         (status = 204, description = "Removed"),
         Unauthorized,
-        (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook for this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -138,6 +139,10 @@ pub async fn remove(
 }
 
 /// The delivery attempts to one endpoint, newest first.
+///
+/// Each attempt records when, the status code the endpoint answered, how long it took, and on
+/// failure only a category (`dns`, `blocked_address`, `connect`, `timeout`, `tls`,
+/// `http_status`). Needs `webhooks:manage`.
 #[utoipa::path(
     tag = "webhooks",
     security(("employer_oauth" = ["webhooks:manage"])),
@@ -146,7 +151,6 @@ pub async fn remove(
         (status = 200, body = DeliveryPage),
         (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks webhooks:manage", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook for this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
