@@ -299,6 +299,26 @@ fn every_operation_has_a_one_line_summary_and_a_description() {
     }
 }
 
+#[test]
+fn event_types_and_actor_types_are_enums_not_prose() {
+    let schemas = &document()["components"]["schemas"];
+    assert_eq!(schemas["EventKind"]["enum"].as_array().unwrap().len(), 7);
+    let kind = "#/components/schemas/EventKind";
+    assert_eq!(
+        schemas["WebhookInput"]["properties"]["events"]["items"]["$ref"],
+        kind
+    );
+    assert_eq!(schemas["FeedEvent"]["properties"]["type"]["$ref"], kind);
+    assert_eq!(
+        schemas["DeliveryAttempt"]["properties"]["event_type"]["$ref"],
+        kind
+    );
+    assert_eq!(
+        schemas["AuditEntry"]["properties"]["actor_type"]["$ref"],
+        "#/components/schemas/ActorType"
+    );
+}
+
 on_both_databases! {
     async fn served_openapi_json_is_the_committed_document(backend) {
         let app = TestApp::spawn(backend).await;

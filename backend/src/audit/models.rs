@@ -5,6 +5,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+/// The kinds of actor an audit entry names (documents `actor_type`; `Actor::parts` writes them).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorType {
+    Employee,
+    Client,
+}
+
 /// One audit entry, as stored.
 #[derive(Debug, Clone, Queryable)]
 pub struct AuditRow {
@@ -49,7 +57,8 @@ pub struct AuditQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
-    /// `employee`, `client` (an API client) or `operator`.
+    /// Who acted: an employee, or an API client of the employer.
+    #[schema(value_type = ActorType)]
     pub actor_type: String,
     pub actor_id: String,
     /// E.g. `absence.read`, `absence.reported`, `document.downloaded`.
@@ -65,4 +74,20 @@ pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     /// Pass as `after` for the next page; null on the last page.
     pub next_cursor: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActorType;
+    use crate::audit::Actor;
+
+    #[test]
+    fn the_documented_actor_types_are_the_stored_ones() {
+        for (documented, actor) in [
+            (ActorType::Employee, Actor::Employee("e".into())),
+            (ActorType::Client, Actor::Client("c".into())),
+        ] {
+            assert_eq!(serde_json::to_value(documented).unwrap(), actor.parts().0);
+        }
+    }
 }

@@ -1052,13 +1052,18 @@ export interface components {
             /** @description `ok` after a successful check; `active` after activation. */
             status: string;
         };
+        /**
+         * @description The kinds of actor an audit entry names (documents `actor_type`; `Actor::parts` writes them).
+         * @enum {string}
+         */
+        ActorType: "employee" | "client";
         /** @description Who read or changed which absence or document. */
         AuditEntry: {
             /** @description E.g. `absence.read`, `absence.reported`, `document.downloaded`. */
             action: string;
             actor_id: string;
-            /** @description `employee`, `client` (an API client) or `operator`. */
-            actor_type: string;
+            /** @description Who acted: an employee, or an API client of the employer. */
+            actor_type: components["schemas"]["ActorType"];
             /** Format: date-time */
             at: string;
             /** Format: int64 */
@@ -1215,7 +1220,7 @@ export interface components {
             error?: null | components["schemas"]["DeliveryError"];
             /** Format: uuid */
             event_id: string;
-            event_type: string;
+            event_type: components["schemas"]["EventKind"];
             /**
              * Format: int32
              * @description The endpoint's HTTP status; null when no answer came.
@@ -1432,6 +1437,11 @@ export interface components {
             updated_at: string;
         };
         /**
+         * @description The event types of SPEC §5, as webhooks, the feed and subscriptions name them.
+         * @enum {string}
+         */
+        EventKind: "employee.invited" | "absence.reported" | "absence.partially_recovered" | "absence.recovered" | "absence.cancelled" | "absence.corrected" | "document.published";
+        /**
          * @description How long the employee expects to be absent.
          * @enum {string}
          */
@@ -1449,11 +1459,8 @@ export interface components {
              * @description The feed position: pass it as `after` to read on from here.
              */
             id: number;
-            /**
-             * @description The event type, e.g. `absence.reported`.
-             * @example absence.reported
-             */
-            type: string;
+            /** @description The event type. */
+            type: components["schemas"]["EventKind"];
         };
         FeedPage: {
             /** @description Oldest first. */
@@ -1732,12 +1739,8 @@ export interface components {
         };
         /** @description A new subscription. */
         WebhookInput: {
-            /**
-             * @description The event types to receive, at least one: `employee.invited`, `absence.reported`,
-             *     `absence.partially_recovered`, `absence.recovered`, `absence.cancelled`,
-             *     `absence.corrected`, `document.published`.
-             */
-            events: string[];
+            /** @description The event types to receive, at least one. */
+            events: components["schemas"]["EventKind"][];
             /**
              * @description Where to POST the events: http(s) only.
              * @example https://hr.example.nl/hooks/verzuim
@@ -1756,7 +1759,7 @@ export interface components {
              * @description Set when the endpoint answered 410 Gone; it receives nothing more.
              */
             disabled_at?: string | null;
-            events: string[];
+            events: components["schemas"]["EventKind"][];
             /** Format: uuid */
             id: string;
             /** @description The signing secret (`whsec_<base64>`): only in the answer to the creation. */

@@ -28,9 +28,8 @@ pub struct WebhookInput {
     /// Where to POST the events: http(s) only.
     #[schema(example = "https://hr.example.nl/hooks/verzuim")]
     pub url: String,
-    /// The event types to receive, at least one: `employee.invited`, `absence.reported`,
-    /// `absence.partially_recovered`, `absence.recovered`, `absence.cancelled`,
-    /// `absence.corrected`, `document.published`.
+    /// The event types to receive, at least one.
+    #[schema(value_type = Vec<crate::events::feed::EventKind>)]
     pub events: Vec<String>,
 }
 
@@ -40,6 +39,7 @@ pub struct WebhookResponse {
     #[schema(format = Uuid)]
     pub id: String,
     pub url: String,
+    #[schema(value_type = Vec<crate::events::feed::EventKind>)]
     pub events: Vec<String>,
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Set when the endpoint answered 410 Gone; it receives nothing more.
@@ -100,6 +100,7 @@ pub struct DeliveryAttempt {
     pub webhook_message_id: String,
     #[schema(format = Uuid)]
     pub event_id: String,
+    #[schema(value_type = crate::events::feed::EventKind)]
     pub event_type: String,
     /// 1 for the first attempt of this event, 2 for the first retry, …
     pub attempt: i32,
