@@ -6,12 +6,13 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::changes::{self, Change};
 use super::domain::{
     PartialRecoveryReport, PartialRecoveryRequest, Recovery, RecoveryRequest, SickReport,
     SickReportRequest,
 };
 use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
-use super::queries::{self, today, Change, Owner};
+use super::queries::{self, today, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
@@ -66,7 +67,7 @@ pub async fn report_sick(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::report(
+            let row = changes::report(
                 conn,
                 changed,
                 &employee.employer_id,
@@ -219,7 +220,7 @@ pub async fn recover_mine(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::recover(
+            let row = changes::recover(
                 conn,
                 changed,
                 &owner,
@@ -261,7 +262,7 @@ pub async fn partially_recover_mine(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::partially_recover(
+            let row = changes::partially_recover(
                 conn,
                 changed,
                 &owner,

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::changes::{self, Change};
 use super::domain::{
     CancelRequest, CorrectionInput, CorrectionRequest, Recovery, RecoveryRequest, SickReport,
     SickReportRequest,
@@ -15,7 +16,7 @@ use super::domain::{
 use super::models::{
     AbsenceStatus, EmployerAbsence, EmployerAbsencePage, ReportedBy, TimelineResponse,
 };
-use super::queries::{self, today, Change, ListFilter, Owner};
+use super::queries::{self, today, ListFilter, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
@@ -211,7 +212,7 @@ pub async fn correct(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::correct(
+            let row = changes::correct(
                 conn,
                 changed,
                 &owner(&client.employer_id),
@@ -253,7 +254,7 @@ pub async fn report_for_employee(
         .db
         .run_changing(move |conn, changed| {
             let employee = find_employee(conn, &client.employer_id, &id)?;
-            let row = queries::report(
+            let row = changes::report(
                 conn,
                 changed,
                 &client.employer_id,
@@ -301,7 +302,7 @@ pub async fn recover(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::recover(
+            let row = changes::recover(
                 conn,
                 changed,
                 &owner(&client.employer_id),
@@ -341,7 +342,7 @@ pub async fn cancel(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::cancel(
+            let row = changes::cancel(
                 conn,
                 changed,
                 &owner(&client.employer_id),

@@ -1,8 +1,8 @@
 //! Where a webhook may point: the one classifier of forbidden addresses ([`is_forbidden`]),
 //! the check of a URL a client registers ([`parse_url`]), the deliverer's DNS resolver that
 //! drops forbidden answers ([`CheckingResolver`]) and the check of IP-literal URLs, which are
-//! connected to without the resolver ([`is_forbidden_literal`]). See the module above for why
-//! each is needed.
+//! connected to without the resolver ([`is_forbidden_literal`]). Why each is needed is told in
+//! [`super`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
