@@ -259,7 +259,7 @@ fn parse_meta(mut parts: HashMap<String, String>) -> Result<UploadMeta, ApiError
     if visible.is_none() && !visible_text.is_empty() {
         errors.push(FieldError::new(
             "visible_to_employee",
-            "must be true or false",
+            "must be true or false (True, False, 1 and 0 are accepted too)",
         ));
     }
     if let Some(id) = &absence_id {
