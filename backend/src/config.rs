@@ -50,7 +50,7 @@ pub struct Settings {
     pub max_json_body_bytes: usize,
     pub client_token_ttl: Duration,
     pub outbox: OutboxSettings,
-    pub webhooks: crate::events::webhooks::WebhookSettings,
+    pub webhooks: WebhookSettings,
     pub accounts: AccountSettings,
     pub documents: DocumentSettings,
 }
@@ -271,7 +271,7 @@ impl Settings {
             )?,
             client_token_ttl: seconds(&get, "VERZUIM_CLIENT_TOKEN_TTL_SECONDS", 900)?,
             outbox: outbox_settings(&get)?,
-            webhooks: crate::events::webhooks::WebhookSettings::from_lookup(&get)?,
+            webhooks: WebhookSettings::from_lookup(&get)?,
             accounts: AccountSettings {
                 invitation_ttl: time_span(&get, "VERZUIM_INVITATION_TTL_SECONDS", 14 * 24 * 3600)?,
                 activation_max_failures: parse_number(&get, "VERZUIM_ACTIVATION_MAX_FAILURES", 5)?,
@@ -329,6 +329,82 @@ fn metrics_bind(
         ));
     }
     Ok(Some(text))
+}
+
+/// Webhook delivery settings (README lists them).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `VERZUIM_WEBHOOK_ALLOW_PRIVATE` (default false): allow loopback/private endpoints.
+    pub allow_private: bool,
+    /// `VERZUIM_WEBHOOK_TIMEOUT_SECONDS` (default 15): the whole request, connect included.
+    pub timeout: Duration,
+    /// `VERZUIM_WEBHOOK_RETRY_SCHEDULE_MS`: the delays before the 2nd, 3rd, … attempt
+    /// (comma-separated milliseconds); default the Standard Webhooks schedule 5 s, 5 min,
+    /// 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h. ±20 % jitter; given up when exhausted.
+    pub retry_schedule: Vec<Duration>,
+}
+
+const STANDARD_SCHEDULE_SECS: [u64; 9] = [
+    5,
+    5 * 60,
+    30 * 60,
+    2 * 3600,
+    5 * 3600,
+    10 * 3600,
+    14 * 3600,
+    20 * 3600,
+    24 * 3600,
+];
+
+impl WebhookSettings {
+    pub fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let invalid = |variable: &'static str, message: String| SettingsError { variable, message };
+        let allow_private = match get("VERZUIM_WEBHOOK_ALLOW_PRIVATE") {
+            None => false,
+            Some(text) => text.trim().parse().map_err(|_| {
+                invalid(
+                    "VERZUIM_WEBHOOK_ALLOW_PRIVATE",
+                    format!("`{text}` is not true or false"),
+                )
+            })?,
+        };
+        let timeout = match get("VERZUIM_WEBHOOK_TIMEOUT_SECONDS") {
+            None => Duration::from_secs(15),
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=60).contains(s))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    invalid(
+                        "VERZUIM_WEBHOOK_TIMEOUT_SECONDS",
+                        format!("`{text}` is not a number of seconds between 1 and 60"),
+                    )
+                })?,
+        };
+        let retry_schedule = match get("VERZUIM_WEBHOOK_RETRY_SCHEDULE_MS") {
+            None => STANDARD_SCHEDULE_SECS
+                .iter()
+                .map(|s| Duration::from_secs(*s))
+                .collect(),
+            Some(text) => text
+                .split(',')
+                .map(|part| part.trim().parse::<u64>().map(Duration::from_millis))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| {
+                    invalid(
+                        "VERZUIM_WEBHOOK_RETRY_SCHEDULE_MS",
+                        format!("`{text}` is not a comma-separated list of milliseconds"),
+                    )
+                })?,
+        };
+        Ok(WebhookSettings {
+            allow_private,
+            timeout,
+            retry_schedule,
+        })
+    }
 }
 
 fn outbox_settings(get: &impl Fn(&str) -> Option<String>) -> Result<OutboxSettings, SettingsError> {

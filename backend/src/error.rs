@@ -42,6 +42,36 @@ pub struct Unauthorized(
     #[allow(dead_code)] Problem,
 );
 
+/// The problem responses routes share, so that a route's response list is a line of names:
+/// `responses((status = 200, body = X), Invalid, Unauthorized, NotFound)`. Each documents
+/// the problem+json body; the route's own description, where it says more, stays written out.
+macro_rules! problem_responses {
+    ($($(#[$doc:meta])* $name:ident => $status:literal, $description:literal;)*) => {$(
+        $(#[$doc])*
+        #[derive(utoipa::IntoResponses)]
+        #[response(status = $status, description = $description, content_type = "application/problem+json")]
+        pub struct $name(
+            // Never built: the type only tells utoipa the response's schema.
+            #[allow(dead_code)] Problem,
+        );
+    )*};
+}
+
+problem_responses! {
+    /// Invalid input: `errors` lists each field.
+    Invalid => 400, "Invalid input; `errors` names each field that is wrong";
+    /// The token lacks the route's scope.
+    Forbidden => 403, "The token does not carry the scope this operation needs";
+    /// Unknown, or another employer's: the two answer alike.
+    NotFound => 404, "No such resource for this caller (another employer's id answers the same)";
+    /// The change conflicts with the current state.
+    Conflict => 409, "The change conflicts with the resource's current state";
+    /// Not the media type the route reads.
+    UnsupportedMediaType => 415, "The body is not of a media type this operation reads";
+    /// The per-IP limit of the sensitive routes.
+    TooManyRequests => 429, "Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login)";
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
 pub struct HealthStatus {
@@ -14,6 +14,8 @@ pub struct HealthStatus {
 }
 
 /// Liveness: the process is up and answering.
+///
+/// Answers 200 without touching the database; for a load balancer's liveness check.
 #[utoipa::path(tag = "operations", responses((status = 200, body = HealthStatus)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
@@ -21,6 +23,8 @@ pub async fn health() -> HttpResponse {
 }
 
 /// Readiness: the database answers.
+///
+/// 503 while the database cannot be reached; for a load balancer's readiness check.
 #[utoipa::path(
     tag = "operations",
     responses(

@@ -5,12 +5,9 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
-use utoipa::OpenApi;
-use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::rate_limit::SensitiveRateLimit;
@@ -20,58 +17,9 @@ use crate::db::change_listener::ChangeListener;
 use crate::db::Db;
 use crate::error::extractors;
 use crate::events::worker::OutboxWorker;
-use crate::{absences, accounts, dossier, employers, events, operations, web as web_layer};
-
-/// Everything a handler may need, shared by all workers. No globals.
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub db: Db,
-    pub tokens: TokenKeys,
-    pub passwords: Passwords,
-    pub rate_limit: SensitiveRateLimit,
-    /// Seals what is kept at rest but must not be readable from the database.
-    pub sealing: SealingKey,
-    /// Where dossier documents are kept (local directory or S3-compatible).
-    pub storage: Arc<dyn dossier::DocumentStorage>,
-}
-
-/// The API routes, registered once for both the server and the OpenAPI document.
-pub fn api_app() -> (
-    App<
-        impl ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<impl MessageBody>,
-            Error = actix_web::Error,
-            InitError = (),
-        >,
-    >,
-    utoipa::openapi::OpenApi,
-) {
-    App::new()
-        .into_utoipa_app()
-        .openapi(crate::openapi::ApiDoc::openapi())
-        .service(operations::health)
-        .service(operations::ready)
-        .service(
-            utoipa_actix_web::scope("/api/v1")
-                .service(employers::oauth::issue_token)
-                .service(employers::routes::get_employer)
-                .service(employers::routes::patch_employer)
-                .service(employers::contacts::get_for_employee)
-                .service(employers::contacts::patch_for_employee)
-                .configure(employers::employees::routes)
-                .configure(accounts::routes)
-                .configure(absences::routes)
-                .configure(dossier::routes)
-                .configure(events::routes)
-                // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
-                .wrap(actix_web::middleware::from_fn(
-                    events::idempotency::middleware,
-                )),
-        )
-        .split_for_parts()
-}
+use crate::routes::api_app;
+use crate::state::AppState;
+use crate::{dossier, web as web_layer};
 
 pub struct Application {
     port: u16,
@@ -138,7 +86,7 @@ impl Application {
             move || Passwords::new(concurrency)
         })
         .await??;
-        let storage = dossier::storage::from_settings(&settings)?;
+        let storage = crate::storage::from_settings(&settings)?;
         let document_sweeper =
             dossier::sweeper::DocumentSweeper::start(db.clone(), storage.clone());
         let change_listener = db.listen_for_changes()?;

@@ -666,6 +666,23 @@ on_both_databases! {
         assert_problem(world.get(&world.employer.token, &format!("/api/v1/documents/{}", id(&document))).await, 404).await;
     }
 
+    async fn documents_visibility_accepts_the_spellings_generated_clients_send(backend) {
+        // Generated Python clients send a form boolean as `True`/`False`; others send 1/0.
+        let world = World::new(backend).await;
+        for (sent, visible) in [("True", true), ("0", false)] {
+            let body = multipart(&[
+                text("title", "Plan van aanpak"), text("category", "plan_of_action"),
+                text("document_date", "2026-11-20"), text("visible_to_employee", sent),
+                Part { name: "file", file_name: Some("plan.pdf"), content_type: None, body: pdf() },
+            ]);
+            let response = world.upload_raw(&world.employer.token, &world.employee_id, body).await;
+            assert_eq!(response.status(), 201, "visible_to_employee={sent}");
+            let document: Value = response.json().await.unwrap();
+            assert_eq!(document["visible_to_employee"], visible, "visible_to_employee={sent}");
+        }
+        assert_eq!(world.document_rows(), 2);
+    }
+
     async fn documents_bad_metadata_is_listed_and_nothing_stored(backend) {
         let world = World::new(backend).await;
         let body = multipart(&[
@@ -987,7 +1004,7 @@ on_both_databases! {
         std::fs::write(&orphan, b"x").unwrap();
         age_file(&orphan, Duration::from_secs(2 * 3600));
         let db = verzuim::db::Db::new(&world.app.settings.database);
-        let storage = verzuim::dossier::storage::from_settings(&world.app.settings).unwrap();
+        let storage = verzuim::storage::from_settings(&world.app.settings).unwrap();
         let report = verzuim::dossier::sweeper::sweep(&db, storage.as_ref(), verzuim::dossier::sweeper::GRACE).await.unwrap();
         assert_eq!(report.orphans_removed, 1, "{report:?}");
         assert!(!orphan.exists());

@@ -6,7 +6,7 @@ fn committed_openapi_yaml() -> String {
 
 #[test]
 fn committed_openapi_yaml_is_what_the_code_generates() {
-    let generated = verzuim::openapi::document_yaml().unwrap();
+    let generated = verzuim::routes::document_yaml().unwrap();
     assert!(
         committed_openapi_yaml() == generated,
         "openapi.yaml is stale: run `cargo run -q -p verzuim -- openapi > openapi.yaml`"
@@ -15,7 +15,7 @@ fn committed_openapi_yaml_is_what_the_code_generates() {
 
 #[test]
 fn every_operation_id_is_unique() {
-    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let document: serde_json::Value = serde_json::to_value(verzuim::routes::document()).unwrap();
     let mut seen = std::collections::HashSet::new();
     for item in document["paths"].as_object().unwrap().values() {
         for operation in item.as_object().unwrap().values() {
@@ -30,7 +30,7 @@ fn every_operation_id_is_unique() {
 
 #[test]
 fn every_operation_documents_its_error_responses_and_security() {
-    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let document: serde_json::Value = serde_json::to_value(verzuim::routes::document()).unwrap();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let responses = operation["responses"].as_object().unwrap();
@@ -70,6 +70,255 @@ fn every_operation_documents_its_error_responses_and_security() {
     }
 }
 
+fn document() -> serde_json::Value {
+    serde_json::to_value(verzuim::routes::document()).unwrap()
+}
+
+/// Every operation of the document: (method, path, operation).
+fn operations(document: &serde_json::Value) -> Vec<(String, String, serde_json::Value)> {
+    let mut all = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            all.push((method.clone(), path.clone(), operation.clone()));
+        }
+    }
+    all
+}
+
+fn employer_scopes(operation: &serde_json::Value) -> Option<Vec<String>> {
+    operation["security"]
+        .as_array()?
+        .iter()
+        .find_map(|requirement| {
+            requirement["employer_oauth"].as_array().map(|scopes| {
+                scopes
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            })
+        })
+}
+
+#[test]
+fn every_employer_operation_but_reading_its_employer_declares_exactly_one_scope_and_a_403() {
+    let document = document();
+    let mut employer_operations = 0;
+    for (method, path, operation) in operations(&document) {
+        let Some(scopes) = employer_scopes(&operation) else {
+            continue;
+        };
+        employer_operations += 1;
+        // Any valid client may read its own employer; every other call needs its one scope.
+        if (method.as_str(), path.as_str()) == ("get", "/api/v1/employer") {
+            assert!(scopes.is_empty(), "{method} {path} names {scopes:?}");
+            continue;
+        }
+        assert_eq!(scopes.len(), 1, "{method} {path} names {scopes:?}");
+        assert!(
+            operation["responses"]["403"].is_object(),
+            "{method} {path} lacks its 403"
+        );
+    }
+    assert!(
+        employer_operations >= 30,
+        "{employer_operations} employer operations"
+    );
+}
+
+#[test]
+fn every_public_operation_says_it_needs_no_security() {
+    for (method, path, operation) in operations(&document()) {
+        let security = operation["security"].as_array();
+        assert!(
+            security.is_some(),
+            "{method} {path} leaves security undeclared"
+        );
+    }
+    let login = &document()["paths"]["/api/v1/auth/login"]["post"];
+    assert_eq!(login["security"], serde_json::json!([]));
+}
+
+#[test]
+fn every_id_in_a_path_is_a_uuid() {
+    for (method, path, operation) in operations(&document()) {
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            if parameter["in"] == "path" && parameter["name"] == "id" {
+                assert_eq!(parameter["schema"]["format"], "uuid", "{method} {path}");
+            }
+        }
+    }
+}
+
+#[test]
+fn every_json_body_operation_declares_415() {
+    let mut with_json = 0;
+    for (method, path, operation) in operations(&document()) {
+        if operation["requestBody"]["content"]["application/json"].is_object() {
+            with_json += 1;
+            assert!(
+                operation["responses"]["415"].is_object(),
+                "{method} {path} lacks its 415"
+            );
+        }
+    }
+    assert!(with_json >= 15, "{with_json} operations take JSON");
+}
+
+#[test]
+fn every_employer_post_declares_the_idempotency_key_its_422_and_the_replay_header() {
+    for (method, path, operation) in operations(&document()) {
+        if method != "post" || employer_scopes(&operation).is_none() {
+            continue;
+        }
+        let declared = operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key");
+        assert!(declared, "POST {path} lacks the Idempotency-Key header");
+        assert!(
+            operation["responses"]["422"].is_object(),
+            "POST {path} lacks its 422"
+        );
+        let success = operation["responses"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(status, _)| status.starts_with('2'))
+            .map(|(_, r)| r.clone())
+            .unwrap();
+        assert!(
+            success["headers"]["Idempotent-Replayed"].is_object(),
+            "POST {path}"
+        );
+    }
+}
+
+#[test]
+fn every_tag_in_use_is_declared_and_servers_are_named() {
+    let document = document();
+    let declared: Vec<&str> = document["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for (method, path, operation) in operations(&document) {
+        for tag in operation["tags"].as_array().into_iter().flatten() {
+            assert!(
+                declared.contains(&tag.as_str().unwrap()),
+                "{method} {path}: tag {tag}"
+            );
+        }
+    }
+    assert!(document["servers"]
+        .as_array()
+        .is_some_and(|s| !s.is_empty()));
+    let guide = document["info"]["description"].as_str().unwrap();
+    for topic in [
+        "oauth/token",
+        "webhook-signature",
+        "next_cursor",
+        "Idempotency-Key",
+    ] {
+        assert!(
+            guide.contains(topic),
+            "the integration guide does not mention {topic}"
+        );
+    }
+}
+
+#[test]
+fn an_optional_body_is_optional_not_nullable() {
+    let document = document();
+    for (method, path, operation) in operations(&document) {
+        let Some(content) = operation["requestBody"]["content"].as_object() else {
+            continue;
+        };
+        for (media_type, body) in content {
+            let nullable = body["schema"]["oneOf"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|variant| variant["type"] == "null");
+            assert!(!nullable, "{method} {path} {media_type}: a nullable body");
+        }
+    }
+    let cancel = &document["paths"]["/api/v1/absences/{id}/cancel"]["post"]["requestBody"];
+    assert_ne!(cancel["required"], true, "cancel's body may be left out");
+    assert_eq!(
+        cancel["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/CancelRequest"
+    );
+}
+
+#[test]
+fn a_bulk_row_requires_its_external_id() {
+    let document = document();
+    let rows =
+        &document["components"]["schemas"]["BulkRequest"]["properties"]["employees"]["items"];
+    let name = rows["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+    let required = document["components"]["schemas"][name]["required"]
+        .as_array()
+        .unwrap();
+    assert!(
+        required.contains(&serde_json::json!("external_id")),
+        "{name}: {required:?}"
+    );
+}
+
+#[test]
+fn the_token_endpoint_names_its_grant_and_error_codes() {
+    let schemas = &document()["components"]["schemas"];
+    assert_eq!(
+        schemas["GrantType"]["enum"],
+        serde_json::json!(["client_credentials"])
+    );
+    assert_eq!(
+        schemas["OAuthErrorCode"]["enum"].as_array().unwrap().len(),
+        4
+    );
+    let grant = &schemas["TokenRequest"]["properties"]["grant_type"];
+    assert_eq!(grant["$ref"], "#/components/schemas/GrantType");
+}
+
+#[test]
+fn every_operation_has_a_one_line_summary_and_a_description() {
+    for (method, path, operation) in operations(&document()) {
+        let summary = operation["summary"].as_str().unwrap_or_default();
+        assert!(
+            !summary.is_empty() && !summary.contains(". "),
+            "{method} {path}: {summary:?}"
+        );
+        assert!(
+            operation["description"]
+                .as_str()
+                .is_some_and(|d| d.len() > 10),
+            "{method} {path} has no description"
+        );
+    }
+}
+
+#[test]
+fn event_types_and_actor_types_are_enums_not_prose() {
+    let schemas = &document()["components"]["schemas"];
+    assert_eq!(schemas["EventKind"]["enum"].as_array().unwrap().len(), 7);
+    let kind = "#/components/schemas/EventKind";
+    assert_eq!(
+        schemas["WebhookInput"]["properties"]["events"]["items"]["$ref"],
+        kind
+    );
+    assert_eq!(schemas["FeedEvent"]["properties"]["type"]["$ref"], kind);
+    assert_eq!(
+        schemas["DeliveryAttempt"]["properties"]["event_type"]["$ref"],
+        kind
+    );
+    assert_eq!(
+        schemas["AuditEntry"]["properties"]["actor_type"]["$ref"],
+        "#/components/schemas/ActorType"
+    );
+}
+
 on_both_databases! {
     async fn served_openapi_json_is_the_committed_document(backend) {
         let app = TestApp::spawn(backend).await;
@@ -105,7 +354,7 @@ on_both_databases! {
 
 #[test]
 fn document_downloads_declare_the_media_types_they_are_served_as_and_their_headers() {
-    let document: serde_json::Value = serde_json::to_value(verzuim::openapi::document()).unwrap();
+    let document: serde_json::Value = serde_json::to_value(verzuim::routes::document()).unwrap();
     for path in [
         "/api/v1/documents/{id}/content",
         "/api/v1/me/documents/{id}/content",

@@ -6,17 +6,18 @@ use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::changes::{self, Change};
 use super::domain::{
     PartialRecoveryReport, PartialRecoveryRequest, Recovery, RecoveryRequest, SickReport,
     SickReportRequest,
 };
 use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
-use super::queries::{self, today, Change, Owner};
+use super::queries::{self, today, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
-use crate::error::{ApiError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::error::{ApiError, Invalid, NotFound, Problem, Unauthorized};
+use crate::state::AppState;
 
 fn owner(employee: &AuthenticatedEmployee) -> Owner {
     Owner {
@@ -66,7 +67,7 @@ pub async fn report_sick(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::report(
+            let row = changes::report(
                 conn,
                 changed,
                 &employee.employer_id,
@@ -87,6 +88,9 @@ pub async fn report_sick(
 }
 
 /// The employee's own absences, newest first.
+///
+/// Every absence of the employee, open, recovered or cancelled, with its partial recoveries;
+/// paged with `limit` and `cursor`.
 #[utoipa::path(
     operation_id = "list_my_absences",
     tag = "absences",
@@ -94,7 +98,7 @@ pub async fn report_sick(
     params(MyListQuery),
     responses(
         (status = 200, body = AbsencePage),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
@@ -158,6 +162,8 @@ fn json_body(body: web::Bytes) -> HttpResponse {
 }
 
 /// One of the employee's own absences.
+///
+/// Another employee's absence answers 404, exactly as one that does not exist.
 #[utoipa::path(
     operation_id = "get_my_absence",
     tag = "absences",
@@ -197,7 +203,7 @@ pub async fn get_mine(
         (status = 200, body = Absence),
         (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -214,7 +220,7 @@ pub async fn recover_mine(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::recover(
+            let row = changes::recover(
                 conn,
                 changed,
                 &owner,
@@ -237,9 +243,9 @@ pub async fn recover_mine(
     request_body = PartialRecoveryRequest,
     responses(
         (status = 200, body = Absence),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -256,7 +262,7 @@ pub async fn partially_recover_mine(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::partially_recover(
+            let row = changes::partially_recover(
                 conn,
                 changed,
                 &owner,
@@ -271,6 +277,9 @@ pub async fn partially_recover_mine(
 }
 
 /// The Poortwachter timeline of the employee's open absence.
+///
+/// The legal milestones of the Gatekeeper Act counted from the (linked) first sick day, with
+/// which are past and which is next. Without an open absence the list is empty.
 #[utoipa::path(
     tag = "absences",
     security(("employee_bearer" = [])),

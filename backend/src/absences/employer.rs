@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::changes::{self, Change};
 use super::domain::{
     CancelRequest, CorrectionInput, CorrectionRequest, Recovery, RecoveryRequest, SickReport,
     SickReportRequest,
@@ -15,14 +16,14 @@ use super::domain::{
 use super::models::{
     AbsenceStatus, EmployerAbsence, EmployerAbsencePage, ReportedBy, TimelineResponse,
 };
-use super::queries::{self, today, Change, ListFilter, Owner};
+use super::queries::{self, today, ListFilter, Owner};
 use super::{page_limit, parse_cursor, timeline_response};
 use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
 use crate::auth::EmployerClient;
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
+use crate::state::AppState;
 
 fn owner(employer_id: &str) -> Owner {
     Owner {
@@ -59,6 +60,10 @@ pub struct ListQuery {
 }
 
 /// The employer's absences, newest first, a page at a time.
+///
+/// Filter by `status`, `employee_id` and a date range (`from`, `to` on the first sick day).
+/// Each absence carries `linked_to` when it continues an earlier spell (Dutch law adds spells
+/// less than four weeks apart together). Needs `absences:read`.
 #[utoipa::path(
     operation_id = "list_absences",
     tag = "absences",
@@ -68,7 +73,6 @@ pub struct ListQuery {
         (status = 200, body = EmployerAbsencePage),
         (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/absences")]
@@ -123,7 +127,6 @@ pub async fn list(
     responses(
         (status = 200, body = EmployerAbsence),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -152,7 +155,6 @@ pub async fn get_one(
     responses(
         (status = 200, body = TimelineResponse),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -180,6 +182,10 @@ pub async fn timeline(
 }
 
 /// Correct the dates of an absence; the reason is kept in its correction history.
+///
+/// Send the corrected `first_sick_day` and/or `recovered_on` with a `reason`. The change emits
+/// `absence.corrected` and is kept in the absence's `corrections`; a cancelled absence cannot
+/// be corrected.
 #[utoipa::path(
     tag = "absences",
     security(("employer_oauth" = ["absences:write"])),
@@ -187,9 +193,8 @@ pub async fn timeline(
     request_body = CorrectionRequest,
     responses(
         (status = 200, body = EmployerAbsence),
-        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -207,7 +212,7 @@ pub async fn correct(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::correct(
+            let row = changes::correct(
                 conn,
                 changed,
                 &owner(&client.employer_id),
@@ -230,9 +235,8 @@ pub async fn correct(
     request_body = SickReportRequest,
     responses(
         (status = 201, body = EmployerAbsence, headers(("Location" = String))),
-        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The employee already has an open absence", body = Problem, content_type = "application/problem+json"),
     )
@@ -250,7 +254,7 @@ pub async fn report_for_employee(
         .db
         .run_changing(move |conn, changed| {
             let employee = find_employee(conn, &client.employer_id, &id)?;
-            let row = queries::report(
+            let row = changes::report(
                 conn,
                 changed,
                 &client.employer_id,
@@ -281,7 +285,6 @@ pub async fn report_for_employee(
         (status = 200, body = EmployerAbsence),
         (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
     )
@@ -299,7 +302,7 @@ pub async fn recover(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::recover(
+            let row = changes::recover(
                 conn,
                 changed,
                 &owner(&client.employer_id),
@@ -321,9 +324,8 @@ pub async fn recover(
     request_body(content = Option<CancelRequest>, content_type = "application/json"),
     responses(
         (status = 200, body = EmployerAbsence),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks absences:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
     )
@@ -340,7 +342,7 @@ pub async fn cancel(
     let absence = state
         .db
         .run_changing(move |conn, changed| {
-            let row = queries::cancel(
+            let row = changes::cancel(
                 conn,
                 changed,
                 &owner(&client.employer_id),

@@ -2,10 +2,12 @@
 //!
 //! - [`domain`]: what callers send, parsed into values that are valid once they exist;
 //! - [`timeline`]: the Poortwachter milestones, one pure function;
-//! - [`queries`]: database work, each change in one transaction with its event, audit entry
-//!   and e-mails;
+//! - [`changes`]: every change, each in one transaction with its event, audit entry and
+//!   e-mails;
+//! - [`queries`]: reads and the views built from them;
 //! - [`employee`] and [`employer`]: the handlers.
 
+pub mod changes;
 pub mod domain;
 pub mod employee;
 pub mod employer;

@@ -13,10 +13,10 @@ use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
 use crate::db::{now, DbConnection};
 use crate::domain::{password, EmailAddress, Language};
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, NotFound, Problem, TooManyRequests, Unauthorized};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InvitationSent {
@@ -24,6 +24,9 @@ pub struct InvitationSent {
 }
 
 /// (Re)send the invitation e-mail; a new invitation voids the previous one.
+///
+/// The e-mail links to `/activate/{token}`, valid 14 days. An employee whose account is active
+/// answers 409. Emits `employee.invited`. Needs `employees:write`.
 #[utoipa::path(
     tag = "employees",
     security(("employer_oauth" = ["employees:write"])),
@@ -31,7 +34,6 @@ pub struct InvitationSent {
     responses(
         (status = 202, description = "Invitation e-mail queued", body = InvitationSent),
         Unauthorized,
-        (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account is already active", body = Problem, content_type = "application/problem+json"),
     )
@@ -233,6 +235,10 @@ fn void(conn: &mut DbConnection, invitation_id: &str, at: NaiveDateTime) -> Quer
 }
 
 /// Step 1 of activation: do the e-mail address and date of birth match the invitation?
+///
+/// Lets the web app check the details before asking for a password. The answer never says which
+/// of the two was wrong; the fifth wrong answer voids the invitation (410 afterwards), and the
+/// employer must send a new one.
 #[utoipa::path(
     tag = "activation",
     params(("token" = String, Path, description = "The token from the invitation link")),
@@ -242,7 +248,7 @@ fn void(conn: &mut DbConnection, invitation_id: &str, at: NaiveDateTime) -> Quer
         (status = 400, description = "The details do not match (never says which), or invalid input", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired invitation, or voided after 5 wrong answers", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/activation/{token}/verify")]
@@ -270,6 +276,10 @@ pub async fn verify_identity(
 }
 
 /// Step 2 of activation: the same details plus the chosen password; activates the account.
+///
+/// Answers 201 when the details match and the password meets the policy (10–128 characters, not
+/// the e-mail's local part, not a common password). Wrong details count toward the invitation's
+/// five attempts, as in step 1. The employee logs in next.
 #[utoipa::path(
     tag = "activation",
     params(("token" = String, Path, description = "The token from the invitation link")),
@@ -277,9 +287,9 @@ pub async fn verify_identity(
     responses(
         (status = 201, description = "The account is active; log in next", body = ActivationStatus),
         (status = 400, description = "Details do not match, or the password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
+        NotFound,
         (status = 410, body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/activation/{token}")]

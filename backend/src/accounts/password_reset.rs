@@ -14,9 +14,9 @@ use crate::auth::{random_token, secret_digest, RateLimited};
 use crate::db::now;
 use crate::db::schema::{employees, password_resets};
 use crate::domain::{password, EmailAddress, Language};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, TooManyRequests};
 use crate::events::email::{enqueue_email, EmailMessage};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -38,7 +38,7 @@ pub struct NewPassword {
     responses(
         (status = 202, description = "If an active account exists, an e-mail with a link is on its way"),
         (status = 400, description = "Malformed body or e-mail address", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/auth/password-reset")]
@@ -95,6 +95,9 @@ pub async fn request_reset(
 }
 
 /// Set a new password with the link's token.
+///
+/// The link from the reset e-mail works once, for an hour. Setting the password ends every
+/// session of the account and lifts a login block.
 #[utoipa::path(
     tag = "sessions",
     params(("token" = String, Path, description = "The token from the reset link")),
@@ -104,7 +107,7 @@ pub async fn request_reset(
         (status = 400, description = "The password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "Expired link", body = Problem, content_type = "application/problem+json"),
-        (status = 429, body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/auth/password-reset/{token}")]

@@ -14,9 +14,10 @@ use crate::auth::{AuthenticatedEmployee, RateLimited};
 use crate::db::schema::{employees, employers};
 use crate::db::{now, DbConnection};
 use crate::domain::{password, Language};
-use crate::employers::contacts::{self, DossierContacts};
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::employers::contacts;
+use crate::employers::models::DossierContacts;
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
@@ -78,6 +79,9 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
 }
 
 /// The logged-in employee's profile.
+///
+/// The data the employer holds (read-only here: the employer changes it), language,
+/// notification preference and the people to ask about the dossier.
 #[utoipa::path(
     tag = "profile",
     security(("employee_bearer" = [])),
@@ -99,13 +103,16 @@ pub async fn get_me(
 }
 
 /// Change language or the e-mail notification preference.
+///
+/// `language` is `nl` or `en`; `notify_new_documents` turns the e-mail about new visible
+/// documents on or off.
 #[utoipa::path(
     tag = "profile",
     security(("employee_bearer" = [])),
     request_body = MePatch,
     responses(
         (status = 200, body = Me),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
@@ -138,6 +145,10 @@ pub async fn patch_me(
 }
 
 /// Change the password (asks for the current one); ends every other session.
+///
+/// Asks for the current password; a wrong one counts toward the login's lockout (three in a row
+/// block for an hour, 429). The new password must meet the policy. Sessions on other devices
+/// end; this one stays.
 #[utoipa::path(
     tag = "profile",
     security(("employee_bearer" = [])),

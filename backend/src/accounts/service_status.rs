@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::db::schema::service_status;
 use crate::db::{now, DbConnection};
 use crate::error::{ApiError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const ROW: i32 = 1;
 
@@ -68,6 +68,9 @@ pub fn write(conn: &mut DbConnection, message: Option<&str>) -> Result<ServiceSt
 }
 
 /// Current service status; public.
+///
+/// The operator's message (`verzuim status set --message …`), or none when there are no known
+/// disruptions. The login and help pages show it.
 #[utoipa::path(
     tag = "operations",
     responses(

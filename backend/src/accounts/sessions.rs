@@ -15,8 +15,8 @@ use crate::config::AccountSettings;
 use crate::db::schema::{employees, refresh_tokens};
 use crate::db::{now, ChangedEmployees, DbConnection};
 use crate::domain::{password, EmailAddress};
-use crate::error::{ApiError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::error::{ApiError, Invalid, Problem, Unauthorized};
+use crate::state::AppState;
 
 pub const REFRESH_COOKIE: &str = "verzuim_refresh";
 const COOKIE_PATH: &str = "/api/v1/auth";
@@ -157,12 +157,17 @@ fn removal_cookie(settings: &AccountSettings) -> Cookie<'static> {
 }
 
 /// Log in with e-mail address and password.
+///
+/// The user name is the e-mail address (any case); the password is case-sensitive. On success
+/// the body carries a 15-minute access token and an HttpOnly refresh cookie is set. Three wrong
+/// passwords in a row block the address for an hour (429 with `Retry-After` and
+/// `blocked_until`); unknown addresses answer exactly as known ones.
 #[utoipa::path(
     tag = "sessions",
     request_body = Login,
     responses(
         (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
+        Invalid,
         (status = 401, description = "Wrong e-mail address or password (the same answer for unknown addresses)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Blocked after 3 failures, or as many checks as may still fail are running (Retry-After, blocked_until); or rate limited", body = Problem, content_type = "application/problem+json"),
     )
@@ -247,6 +252,10 @@ pub async fn login(
 }
 
 /// Exchange the refresh cookie for a new access token (and a new refresh cookie).
+///
+/// Send the refresh cookie (the browser does so by itself for `/api/v1/auth`). Every refresh
+/// rotates the cookie; presenting a rotated one again ends the whole session, because someone
+/// else may hold a copy.
 #[utoipa::path(
     tag = "sessions",
     responses(
@@ -350,6 +359,9 @@ fn session_ended(detail: &str) -> ApiError {
 }
 
 /// End this browser's session (the refresh cookie's family) and clear the cookie.
+///
+/// Safe to call without a session: it always answers 204 and clears the cookie. Access tokens
+/// of this session stop working at once.
 #[utoipa::path(
     tag = "sessions",
     responses(
@@ -384,6 +396,9 @@ pub async fn logout(
 }
 
 /// End every session of the employee, on every device.
+///
+/// Revokes every refresh token of the employee, this browser's included; every access token
+/// stops working at once.
 #[utoipa::path(
     tag = "sessions",
     security(("employee_bearer" = [])),

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::employer_client::bearer_token;
 use crate::db::schema::{employees, refresh_tokens};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct AuthenticatedEmployee {
     pub employee_id: String,

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use super::scopes::{AnyScope, RequiredScope, Scope, ScopeSet};
 use crate::db::schema::api_clients;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub struct EmployerClient<S: RequiredScope = AnyScope> {
     pub client_id: String,

@@ -1,32 +1,73 @@
-//! The re-integration dossier: documents published by employer and arbodienst, storage.
+//! The re-integration dossier: documents published by employer and arbodienst.
 //!
 //! Uploads stream through a size limit, a SHA-256 and a content sniffer into a staging file,
-//! then into [`storage::DocumentStorage`] (file first, then the row; a failed insert removes
+//! then into [`crate::storage::DocumentStorage`] (file first, then the row; a failed insert removes
 //! the file again). Downloads stream from storage. Employees see only visible documents of
 //! their own; everything else answers 404.
+//!
+//! - [`employer`] and [`employee`]: the handlers, one file per caller;
+//! - [`upload`]: reading the multipart body; [`download`]: streaming a file or a byte range;
+//! - [`changes`]: uploads, changes and deletions, each with its audit entry, event and e-mail;
+//! - [`queries`]: reads; [`models`]: rows, requests and responses;
+//! - [`content`]: what a file is; [`range`]: `Range` requests; [`sweeper`]: orphaned files.
 
+pub mod changes;
 pub mod content;
+pub mod download;
+pub mod employee;
+pub mod employer;
 pub mod models;
 pub mod queries;
 pub mod range;
-pub mod routes;
-pub mod storage;
 pub mod sweeper;
+pub mod upload;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-pub use storage::DocumentStorage;
+use crate::error::{ApiError, FieldError};
+pub use crate::storage::DocumentStorage;
+use queries::Cursor;
+
+const DEFAULT_PAGE_SIZE: i64 = 50;
+const MAX_PAGE_SIZE: i64 = 200;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(routes::upload)
-        .service(routes::list_for_employee)
-        .service(routes::get_one)
-        .service(routes::patch_one)
-        .service(routes::delete_one)
-        .service(routes::content)
-        .service(routes::list_mine)
-        .service(routes::get_mine)
-        .service(routes::content_mine);
+    cfg.service(employer::upload)
+        .service(employer::list_for_employee)
+        .service(employer::get_one)
+        .service(employer::patch_one)
+        .service(employer::delete_one)
+        .service(employer::content)
+        .service(employee::list_mine)
+        .service(employee::get_mine)
+        .service(employee::content_mine);
+}
+
+/// A list request's page size and position, both checked; both errors are listed together.
+fn page(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Option<Cursor>), ApiError> {
+    let mut errors = Vec::new();
+    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            format!("must be between 1 and {MAX_PAGE_SIZE}"),
+        ));
+    }
+    let after = cursor.and_then(|text| {
+        let decoded = Cursor::decode(text);
+        if decoded.is_none() {
+            errors.push(FieldError::new(
+                "cursor",
+                "is not a cursor this API returned",
+            ));
+        }
+        decoded
+    });
+    if errors.is_empty() {
+        Ok((limit, after))
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 #[cfg(test)]

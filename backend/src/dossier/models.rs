@@ -3,9 +3,13 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::schema::documents;
+use crate::error::{ApiError, FieldError};
+
+/// The longest title, in characters, of an upload and of a change.
+pub const MAX_TITLE_CHARS: usize = 200;
 
 /// One row of `documents`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -28,6 +32,14 @@ pub struct Document {
     pub published_by_client_id: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl Document {
+    /// The content never changes after the upload, so its SHA-256 is a strong validator: what
+    /// a client resuming a download sends back in `If-Range`.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.sha256)
+    }
 }
 
 /// The categories of SPEC §4.
@@ -222,7 +234,7 @@ pub struct DocumentUpload {
     pub title: String,
     pub category: Category,
     pub document_date: NaiveDate,
-    /// `true` or `false`.
+    /// `true` or `false`; `True`, `False`, `1` and `0` are accepted too.
     pub visible_to_employee: bool,
     /// An absence of the same employee this document belongs to.
     pub absence_id: Option<String>,
@@ -236,4 +248,73 @@ pub struct DocumentPatch {
     pub category: Option<Category>,
     pub document_date: Option<NaiveDate>,
     pub visible_to_employee: Option<bool>,
+}
+
+/// A [`DocumentPatch`] checked: the title, if sent, trimmed and valid.
+#[derive(Debug)]
+pub struct DocumentChange {
+    pub title: Option<String>,
+    pub category: Option<Category>,
+    pub document_date: Option<NaiveDate>,
+    pub visible_to_employee: Option<bool>,
+}
+
+impl TryFrom<DocumentPatch> for DocumentChange {
+    type Error = ApiError;
+
+    fn try_from(patch: DocumentPatch) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let title = patch.title.map(|t| t.trim().to_string());
+        if let Some(title) = &title {
+            if title.is_empty() || title.chars().count() > MAX_TITLE_CHARS {
+                errors.push(FieldError::new(
+                    "title",
+                    format!("must be 1 to {MAX_TITLE_CHARS} characters"),
+                ));
+            } else if title.chars().any(char::is_control) {
+                errors.push(FieldError::new(
+                    "title",
+                    "must not contain control characters",
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+        Ok(DocumentChange {
+            title,
+            category: patch.category,
+            document_date: patch.document_date,
+            visible_to_employee: patch.visible_to_employee,
+        })
+    }
+}
+
+/// The employer's list of one employee's documents.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Page size, 1–200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only documents of this category.
+    #[param(inline)]
+    pub category: Option<Category>,
+    /// Only documents the employee can (`true`) or cannot (`false`) see.
+    pub visible: Option<bool>,
+}
+
+/// The employee's list of their dossier.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MyListQuery {
+    /// Page size, 1–200; 50 when left out.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }

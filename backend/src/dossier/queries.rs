@@ -1,16 +1,17 @@
-//! Document queries shared by the employer and employee routes, and publishing.
+//! Reads of documents, shared by the employer's and the employee's handlers. Reading one
+//! document (metadata or content) is recorded in the audit log in the same transaction that
+//! finds it (SPEC §7).
 
 use base64::Engine;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::models::{Category, Document};
-use crate::db::schema::{documents, employees};
+use super::range::{self, RangeAnswer};
+use crate::audit::{self, Actor};
+use crate::db::schema::{absences, documents, employees};
 use crate::db::{DbConnection, MultiBackend};
-use crate::domain::Language;
 use crate::error::ApiError;
-use crate::events::email::{enqueue_email, EmailMessage};
-use crate::events::feed::{self, EventKind};
 
 /// Who is looking: an employer sees all its documents, an employee only their visible ones.
 /// Anything else is not found, exactly like an id that does not exist.
@@ -41,6 +42,72 @@ pub fn find(conn: &mut DbConnection, owner: &Owner, id: &str) -> Result<Document
             .filter(documents::visible_to_employee.eq(true)),
     };
     query.first(conn).optional()?.ok_or(ApiError::NotFound)
+}
+
+/// Finds the document `owner` may see and records `action` in the audit log.
+pub fn find_recorded(
+    conn: &mut DbConnection,
+    owner: &Owner,
+    id: &str,
+    actor: &Actor,
+    action: &'static str,
+) -> Result<Document, ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        let document = find(conn, owner, id)?;
+        audit::record(
+            conn,
+            &document.employer_id,
+            actor,
+            action,
+            ("document", &document.id),
+        )?;
+        Ok(document)
+    })
+}
+
+/// Finds the document `owner` may download and answers the request's `Range` (and
+/// `If-Range`) against it. The download is recorded in the audit log in the same transaction;
+/// a range that cannot be satisfied answers 416 and is not recorded as a download.
+pub fn find_for_download(
+    conn: &mut DbConnection,
+    owner: &Owner,
+    id: &str,
+    actor: &Actor,
+    range: Option<&str>,
+    if_range: Option<&str>,
+) -> Result<(Document, RangeAnswer), ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        let document = find(conn, owner, id)?;
+        let size = u64::try_from(document.size).unwrap_or(0);
+        let answer = range::evaluate(range, if_range, &document.etag(), size);
+        if answer == RangeAnswer::NotSatisfiable {
+            return Err(ApiError::RangeNotSatisfiable { size });
+        }
+        audit::record(
+            conn,
+            &document.employer_id,
+            actor,
+            "document.downloaded",
+            ("document", &document.id),
+        )?;
+        Ok((document, answer))
+    })
+}
+
+/// Whether `absence_id` is an absence of this employee of this employer.
+pub fn is_absence_of(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    employee_id: &str,
+    absence_id: &str,
+) -> Result<bool, ApiError> {
+    let found = absences::table
+        .filter(absences::id.eq(absence_id))
+        .filter(absences::employee_id.eq(employee_id))
+        .filter(absences::employer_id.eq(employer_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(found > 0)
 }
 
 /// A document the employer may still change. A deleted employee's documents stay part of the
@@ -156,51 +223,4 @@ pub fn list(
         None
     };
     Ok((rows, next))
-}
-
-/// A document became visible to its employee: the `document.published` event, and an e-mail
-/// to the employee if they are active and kept the preference on. The e-mail carries a link
-/// to the dossier only — not the document, not its title.
-pub fn publish(
-    conn: &mut DbConnection,
-    document: &Document,
-    portal_url: &str,
-) -> Result<(), ApiError> {
-    feed::record(
-        conn,
-        &document.employer_id,
-        EventKind::DocumentPublished,
-        serde_json::json!({
-            "document_id": document.id,
-            "employee_id": document.employee_id,
-            "category": document.category,
-        }),
-    )?;
-    let employee = employees::table
-        .filter(employees::id.eq(&document.employee_id))
-        .filter(employees::employer_id.eq(&document.employer_id))
-        .select((
-            employees::email,
-            employees::first_name,
-            employees::language,
-            employees::notify_new_documents,
-            employees::activated_at.is_not_null(),
-            employees::deleted_at.is_null(),
-        ))
-        .first::<(String, String, String, bool, bool, bool)>(conn)
-        .optional()?;
-    if let Some((email, first_name, language, notify, active, not_deleted)) = employee {
-        if notify && active && not_deleted {
-            enqueue_email(
-                conn,
-                &EmailMessage::DocumentPublished {
-                    to: email,
-                    language: Language::parse(&language).unwrap_or_default(),
-                    first_name,
-                    portal_url: portal_url.to_string(),
-                },
-            )?;
-        }
-    }
-    Ok(())
 }

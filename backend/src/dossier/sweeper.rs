@@ -18,11 +18,11 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::storage::{self, DocumentStorage};
 use crate::config::Settings;
 use crate::db::schema::documents;
 use crate::db::{Db, DbConnection};
 use crate::error::ApiError;
+use crate::storage::{self, DocumentStorage};
 
 /// How old a file must be before the sweeper may remove it. An upload stores its file and
 /// commits its row within seconds; an hour leaves room for a database that is slow for a while.
@@ -203,7 +203,7 @@ pub fn sweep_once(db: &Db, settings: &Settings, grace: Duration) -> anyhow::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dossier::storage::{LocalStorage, ObjectStorage};
+    use crate::storage::{LocalStorage, ObjectStorage};
 
     async fn store(storage: &dyn DocumentStorage, key: &str) {
         let staged = storage.staging_dir().join(format!("stage-{key}"));

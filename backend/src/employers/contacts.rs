@@ -5,50 +5,16 @@
 
 use actix_web::{get, patch, web};
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use super::clients::{validate_email, validate_name};
 use super::employees::queries::find_employee;
-use super::patch::present_or_null;
+use super::models::{ContactPerson, DossierContacts, DossierContactsPatch};
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::dossier_contacts;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
-
-/// A person to ask about the dossier. Only work contact details: no private address.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContactPerson {
-    /// 1–200 characters.
-    pub name: String,
-    pub email: Option<String>,
-    /// Digits, spaces and `+ - ( )`, 6–30 characters.
-    pub phone: Option<String>,
-}
-
-/// The two people an employee can ask; null where none is named.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct DossierContacts {
-    /// The employer's HR contact.
-    pub hr_contact: Option<ContactPerson>,
-    /// The arbodienst's case manager.
-    pub case_manager: Option<ContactPerson>,
-}
-
-/// A change to both roles: a field left out stays as it is, `null` removes the person.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DossierContactsPatch {
-    #[serde(default, deserialize_with = "present_or_null")]
-    #[schema(value_type = Option<ContactPerson>, nullable)]
-    pub hr_contact: Option<Option<ContactPerson>>,
-    #[serde(default, deserialize_with = "present_or_null")]
-    #[schema(value_type = Option<ContactPerson>, nullable)]
-    pub case_manager: Option<Option<ContactPerson>>,
-}
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -239,6 +205,9 @@ pub fn save(
 }
 
 /// The people named for this employee only (null where the employer's default applies).
+///
+/// The employee sees these, or the employer's defaults where a role is null, on their dossier
+/// page. Needs `employees:read`.
 #[utoipa::path(
     operation_id = "get_employee_dossier_contacts",
     tag = "employees",
@@ -247,7 +216,6 @@ pub fn save(
     responses(
         (status = 200, body = DossierContacts),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -270,6 +238,8 @@ pub async fn get_for_employee(
 
 /// Name other people for this employee than the employer's defaults; `null` returns a role to
 /// the default.
+///
+/// A role left out stays as it is. Needs `employees:write`.
 #[utoipa::path(
     operation_id = "patch_employee_dossier_contacts",
     tag = "employees",
@@ -278,9 +248,8 @@ pub async fn get_for_employee(
     request_body = DossierContactsPatch,
     responses(
         (status = 200, body = DossierContacts),
-        (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -1,5 +1,5 @@
-//! Employers and their API clients: the operator's CLI commands, the OAuth token endpoint and
-//! the employer's own record.
+//! Employers and their API clients: the operator's CLI commands, the OAuth token endpoint,
+//! the employer's own record, its dossier contacts and its employees.
 
 pub mod clients;
 pub mod contacts;
@@ -9,4 +9,15 @@ pub mod oauth;
 pub mod patch;
 pub mod routes;
 
+use utoipa_actix_web::service_config::ServiceConfig;
+
 pub use models::{ApiClient, Employer};
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(oauth::issue_token)
+        .service(routes::get_employer)
+        .service(routes::patch_employer)
+        .service(contacts::get_for_employee)
+        .service(contacts::patch_for_employee)
+        .configure(employees::routes);
+}

@@ -1,9 +1,9 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::contacts::DossierContacts;
+use super::patch::present_or_null;
 use crate::db::schema::{api_clients, employers};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -92,4 +92,36 @@ impl EmployerResponse {
             updated_at: e.updated_at.and_utc(),
         }
     }
+}
+
+/// A person to ask about the dossier. Only work contact details: no private address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactPerson {
+    /// 1–200 characters.
+    pub name: String,
+    pub email: Option<String>,
+    /// Digits, spaces and `+ - ( )`, 6–30 characters.
+    pub phone: Option<String>,
+}
+
+/// The two people an employee can ask; null where none is named.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DossierContacts {
+    /// The employer's HR contact.
+    pub hr_contact: Option<ContactPerson>,
+    /// The arbodienst's case manager.
+    pub case_manager: Option<ContactPerson>,
+}
+
+/// A change to both roles: a field left out stays as it is, `null` removes the person.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DossierContactsPatch {
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<ContactPerson>, nullable)]
+    pub hr_contact: Option<Option<ContactPerson>>,
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<ContactPerson>, nullable)]
+    pub case_manager: Option<Option<ContactPerson>>,
 }

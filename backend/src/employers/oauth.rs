@@ -13,11 +13,29 @@ use super::models::ApiClient;
 use crate::auth::{constant_time_eq, secret_digest, RateLimited, ScopeSet};
 use crate::db::schema::api_clients;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
+
+/// The one grant this endpoint speaks (documents `grant_type`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+}
+
+/// The RFC 6749 §5.2 error codes this endpoint answers with (documents `error`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OAuthErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidScope,
+    UnsupportedGrantType,
+}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// Must be `client_credentials`.
+    #[schema(required = true, value_type = GrantType)]
     pub grant_type: Option<String>,
     /// Omit when sending the credentials with HTTP Basic.
     pub client_id: Option<String>,
@@ -39,7 +57,7 @@ pub struct TokenResponse {
 /// RFC 6749 §5.2 error body.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthError {
-    /// `invalid_request`, `invalid_client`, `invalid_scope` or `unsupported_grant_type`.
+    #[schema(value_type = OAuthErrorCode)]
     pub error: &'static str,
     pub error_description: String,
 }
@@ -86,6 +104,10 @@ impl TokenError {
 }
 
 /// Fetch an access token for the employer API.
+///
+/// Form-encoded `grant_type=client_credentials`, with the client id and secret in the body or
+/// as HTTP Basic. Ask for fewer scopes with `scope`. Errors answer in RFC 6749 form (`{"error":
+/// "invalid_client"}`).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),

@@ -4,15 +4,16 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::clients::{find_employer, validate_email, validate_name};
-use super::contacts::{self, ContactChanges, ContactPerson, DossierContactsPatch};
+use super::contacts::{self, ContactChanges};
+use super::models::{ContactPerson, DossierContactsPatch};
 use super::models::{EmployerChanges, EmployerResponse};
 use super::patch::present_or_null;
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::error::{ApiError, Invalid, Problem, Unauthorized, UnsupportedMediaType};
+use crate::state::AppState;
 
 /// Fields left out stay as they are; `arbodienst_email: null` removes the address.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -80,6 +81,9 @@ fn employer_response(
 }
 
 /// The employer this client belongs to.
+///
+/// Any valid token of the employer may read it: name, the absence and arbodienst notification
+/// addresses, and the default dossier contacts.
 #[utoipa::path(
     tag = "employer",
     security(("employer_oauth" = [])),
@@ -101,17 +105,18 @@ pub async fn get_employer(
 }
 
 /// Change the employer's name, notification addresses and dossier contacts.
+///
+/// A field left out stays as it is; `null` removes an optional one. Needs `employees:write`.
 #[utoipa::path(
     tag = "employer",
     security(("employer_oauth" = ["employees:write"])),
     request_body = EmployerPatch,
     responses(
         (status = 200, body = EmployerResponse),
-        (status = 400, description = "Invalid or unknown field", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
     )
 )]
 #[patch("/employer")]

@@ -27,15 +27,22 @@ use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::events::outbox;
 
-/// The event types of SPEC §5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The event types of SPEC §5, as webhooks, the feed and subscriptions name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 pub enum EventKind {
+    #[serde(rename = "employee.invited")]
     EmployeeInvited,
+    #[serde(rename = "absence.reported")]
     AbsenceReported,
+    #[serde(rename = "absence.partially_recovered")]
     AbsencePartiallyRecovered,
+    #[serde(rename = "absence.recovered")]
     AbsenceRecovered,
+    #[serde(rename = "absence.cancelled")]
     AbsenceCancelled,
+    #[serde(rename = "absence.corrected")]
     AbsenceCorrected,
+    #[serde(rename = "document.published")]
     DocumentPublished,
 }
 
@@ -152,9 +159,9 @@ pub struct FeedEvent {
     pub id: i64,
     #[schema(format = Uuid)]
     pub event_id: String,
-    /// The event type, e.g. `absence.reported`.
+    /// The event type.
     #[serde(rename = "type")]
-    #[schema(example = "absence.reported")]
+    #[schema(value_type = EventKind)]
     pub kind: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Ids and dates of what happened; never anything medical.
@@ -187,4 +194,14 @@ pub fn page(
         .order(events::id.asc())
         .limit(limit)
         .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_event_kind_is_documented_by_the_name_it_is_sent_with() {
+        for kind in super::EventKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+    }
 }

@@ -1,10 +1,9 @@
 //! Everything the outside world must hear about leaves through the outbox, written in the same
 //! transaction as the change that causes it, and delivered by a background worker.
 
-pub mod api;
 pub mod email;
+pub mod employer;
 pub mod feed;
-pub mod idempotency;
 pub mod mailer;
 pub mod outbox;
 pub mod webhooks;
@@ -12,12 +11,8 @@ pub mod worker;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-/// Webhooks, the event feed and the audit log (employer API).
+/// Webhooks and the event feed (employer API).
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(webhooks::list)
-        .service(webhooks::create)
-        .service(webhooks::remove)
-        .service(webhooks::deliveries)
-        .service(api::list_events)
-        .service(api::list_audit);
+    webhooks::routes(cfg);
+    cfg.service(employer::list_events);
 }

@@ -25,7 +25,8 @@ use crate::db::{now, Db};
 use crate::events::email::{build_message, EmailMessage, Templates};
 use crate::events::mailer::Mailer;
 use crate::events::outbox::{self, OutboxRow};
-use crate::events::{idempotency, webhooks};
+use crate::events::webhooks;
+use crate::web::idempotency;
 
 /// Rows claimed per query; the worker keeps going while batches come back full.
 const BATCH: i64 = 20;

@@ -1,8 +1,11 @@
-//! The HTTP layer shared by every route: security and cache headers, request ids, CORS, and
-//! serving the single-page app.
+//! The HTTP layer shared by every route: security and cache headers, request ids, CORS, paging,
+//! `Idempotency-Key`, and serving the single-page app.
 
 pub mod headers;
+pub mod idempotency;
 pub mod input;
+pub mod openapi;
+pub mod paging;
 pub mod spa;
 
 use actix_cors::Cors;

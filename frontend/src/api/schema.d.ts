@@ -12,7 +12,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer's absences, newest first, a page at a time. */
+        /**
+         * The employer's absences, newest first, a page at a time
+         * @description Filter by `status`, `employee_id` and a date range (`from`, `to` on the first sick day).
+         *     Each absence carries `linked_to` when it continues an earlier spell (Dutch law adds spells
+         *     less than four weeks apart together). Needs `absences:read`.
+         */
         get: operations["list_absences"];
         put?: never;
         post?: never;
@@ -29,14 +34,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One absence, with its history of corrections. The read is audited. */
+        /**
+         * One absence, with its history of corrections
+         * @description The read is audited.
+         */
         get: operations["get_absence"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Correct the dates of an absence; the reason is kept in its correction history. */
+        /**
+         * Correct the dates of an absence; the reason is kept in its correction history
+         * @description Send the corrected `first_sick_day` and/or `recovered_on` with a `reason`. The change emits
+         *     `absence.corrected` and is kept in the absence's `corrections`; a cancelled absence cannot
+         *     be corrected.
+         */
         patch: operations["correct"];
         trace?: never;
     };
@@ -49,7 +62,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a report made in error. The body (`{reason}`) may be left out. */
+        /**
+         * Cancel a report made in error
+         * @description The body (`{reason}`) may be left out.
+         */
         post: operations["cancel"];
         delete?: never;
         options?: never;
@@ -67,8 +83,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report recovery on the employee's behalf: closes the absence. The employer and the
-         *     arbodienst are informed by e-mail.
+         * Report recovery on the employee's behalf: closes the absence
+         * @description The employer and the arbodienst are informed by e-mail.
          */
         post: operations["recover"];
         delete?: never;
@@ -84,7 +100,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The Poortwachter timeline of one absence. The read is audited. */
+        /**
+         * The Poortwachter timeline of one absence
+         * @description The read is audited.
+         */
         get: operations["timeline"];
         put?: never;
         post?: never;
@@ -103,7 +122,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Step 2 of activation: the same details plus the chosen password; activates the account. */
+        /**
+         * Step 2 of activation: the same details plus the chosen password; activates the account
+         * @description Answers 201 when the details match and the password meets the policy (10–128 characters, not
+         *     the e-mail's local part, not a common password). Wrong details count toward the invitation's
+         *     five attempts, as in step 1. The employee logs in next.
+         */
         post: operations["activate"];
         delete?: never;
         options?: never;
@@ -120,7 +144,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Step 1 of activation: do the e-mail address and date of birth match the invitation? */
+        /**
+         * Step 1 of activation: do the e-mail address and date of birth match the invitation?
+         * @description Lets the web app check the details before asking for a password. The answer never says which
+         *     of the two was wrong; the fifth wrong answer voids the invitation (410 afterwards), and the
+         *     employer must send a new one.
+         */
         post: operations["verify_identity"];
         delete?: never;
         options?: never;
@@ -136,8 +165,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The employer's audit log, oldest first: entries about absences need `absences:read`,
-         *     entries about documents `documents:read`; a token with one of the two sees those entries.
+         * The employer's audit log, oldest first: entries about absences need `absences:read`, entries about documents `documents:read`; a token with one of the two sees those entries
+         * @description Each entry says who (`actor_type` client or employee, and its id), what (`action`, e.g.
+         *     `absence.read`, `document.downloaded`), which resource and when. Filter by `resource_type`
+         *     and `resource_id`; paged by `after` and `limit`.
          */
         get: operations["list_audit"];
         put?: never;
@@ -157,7 +188,13 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with e-mail address and password. */
+        /**
+         * Log in with e-mail address and password
+         * @description The user name is the e-mail address (any case); the password is case-sensitive. On success
+         *     the body carries a 15-minute access token and an HttpOnly refresh cookie is set. Three wrong
+         *     passwords in a row block the address for an hour (429 with `Retry-After` and
+         *     `blocked_until`); unknown addresses answer exactly as known ones.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -174,7 +211,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End this browser's session (the refresh cookie's family) and clear the cookie. */
+        /**
+         * End this browser's session (the refresh cookie's family) and clear the cookie
+         * @description Safe to call without a session: it always answers 204 and clears the cookie. Access tokens
+         *     of this session stop working at once.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -191,7 +232,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** End every session of the employee, on every device. */
+        /**
+         * End every session of the employee, on every device
+         * @description Revokes every refresh token of the employee, this browser's included; every access token
+         *     stops working at once.
+         */
         post: operations["logout_all"];
         delete?: never;
         options?: never;
@@ -208,7 +253,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Ask for a password-reset link. Always 202, whether or not an account exists. */
+        /**
+         * Ask for a password-reset link
+         * @description Always 202, whether or not an account exists.
+         */
         post: operations["request_reset"];
         delete?: never;
         options?: never;
@@ -225,7 +273,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the link's token. */
+        /**
+         * Set a new password with the link's token
+         * @description The link from the reset e-mail works once, for an hour. Setting the password ends every
+         *     session of the account and lifts a login block.
+         */
         post: operations["complete_reset"];
         delete?: never;
         options?: never;
@@ -242,7 +294,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange the refresh cookie for a new access token (and a new refresh cookie). */
+        /**
+         * Exchange the refresh cookie for a new access token (and a new refresh cookie)
+         * @description Send the refresh cookie (the browser does so by itself for `/api/v1/auth`). Every refresh
+         *     rotates the cookie; presenting a rotated one again ends the whole session, because someone
+         *     else may hold a copy.
+         */
         post: operations["refresh"];
         delete?: never;
         options?: never;
@@ -257,17 +314,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document's metadata. */
+        /**
+         * One document's metadata
+         * @description Title, category, document date, visibility, content type, size, SHA-256 and who published
+         *     it. The read is audited. Needs `documents:read`.
+         */
         get: operations["get_document"];
         put?: never;
         post?: never;
-        /** Delete a document: the row, then the file. */
+        /**
+         * Delete a document: the row, then the file
+         * @description The document disappears from every list, the employee's included; its file is removed after
+         *     the row. Needs `documents:write`.
+         */
         delete: operations["delete_document"];
         options?: never;
         head?: never;
         /**
-         * Change a document's title, category, date or visibility. Making a hidden document visible
-         *     emits `document.published` and notifies the employee, as a visible upload does.
+         * Change a document's title, category, date or visibility
+         * @description Making a hidden document visible emits `document.published` and notifies the employee, as a visible upload does.
          */
         patch: operations["patch_document"];
         trace?: never;
@@ -280,7 +345,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download a document's content.
+         * Download a document's content
          * @description A single byte range (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`) answers 206 with that part;
          *     several ranges or a malformed header are ignored (200, whole file). `If-Range` with the
          *     `ETag` of an earlier answer resumes safely.
@@ -301,10 +366,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the employer's employees, oldest first, a page at a time. */
+        /**
+         * List the employer's employees, oldest first, a page at a time
+         * @description Filter by account status or e-mail address. Deleted employees are left out. Needs
+         *     `employees:read`.
+         */
         get: operations["list_employees"];
         put?: never;
-        /** Create an employee. The account is not invited yet: send the invitation separately. */
+        /**
+         * Create an employee
+         * @description The account is not invited yet: send the invitation separately.
+         */
         post: operations["create_employee"];
         delete?: never;
         options?: never;
@@ -322,7 +394,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create or update up to 10,000 employees by `external_id`, in one transaction.
+         * Create or update up to 10,000 employees by `external_id`, in one transaction
          * @description Each row gets a result: `created`, `updated`, `unchanged` (already as sent, nothing
          *     written) or `error` with the bad fields. Bad rows do not stop the good ones, unless
          *     `atomic=true`: then one bad row means nothing is written and the answer is 422 with every
@@ -345,10 +417,8 @@ export interface paths {
         };
         get?: never;
         /**
-         * Create or update the employee with this external id (idempotent). A field left out of
-         *     the body is required as for create, except `language`, which a new employee gets as `nl`
-         *     and an existing one keeps. Sending the same body twice changes nothing, `updated_at`
-         *     included.
+         * Create or update the employee with this external id (idempotent)
+         * @description A field left out of the body is required as for create, except `language`, which a new employee gets as `nl` and an existing one keeps. Sending the same body twice changes nothing, `updated_at` included.
          */
         put: operations["upsert_by_external_id"];
         post?: never;
@@ -365,12 +435,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One employee of the employer. */
+        /**
+         * One employee of the employer
+         * @description Includes the account status (`not_invited`, `invited`, `active`, `blocked`). Needs
+         *     `employees:read`.
+         */
         get: operations["get_employee"];
         put?: never;
         post?: never;
         /**
-         * Delete an employee: their access ends at once, their history stays.
+         * Delete an employee: their access ends at once, their history stays
          * @description Deleting is a soft delete. In one transaction the employee is marked deleted, every
          *     session (refresh token) is revoked, open invitations are voided, unused password-reset
          *     links are spent and the password hash is erased, so the person can no longer log in,
@@ -385,8 +459,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change some of an employee's fields; the ones left out stay as they are. A patch that
-         *     changes nothing leaves `updated_at` alone.
+         * Change some of an employee's fields; the ones left out stay as they are
+         * @description A patch that changes nothing leaves `updated_at` alone.
          */
         patch: operations["patch_employee"];
         trace?: never;
@@ -401,8 +475,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report sick on the employee's behalf; the same rules as the employee's own report. The
-         *     employer and the arbodienst are informed by e-mail.
+         * Report sick on the employee's behalf; the same rules as the employee's own report
+         * @description The employer and the arbodienst are informed by e-mail.
          */
         post: operations["report_for_employee"];
         delete?: never;
@@ -418,11 +492,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List an employee's documents, newest first (by document date, then upload time). */
+        /**
+         * List an employee's documents, newest first (by document date, then upload time)
+         * @description Hidden documents included, each with `visible_to_employee`. Filter by `category` and
+         *     `visible`. Needs `documents:read`.
+         */
         get: operations["list_for_employee"];
         put?: never;
         /**
-         * Publish a document to an employee's dossier.
+         * Publish a document to an employee's dossier
          * @description Multipart parts: `file` plus the text parts `title`, `category`, `document_date`,
          *     `visible_to_employee` and optionally `absence_id`. The size limit is enforced while the
          *     file streams in; the content type is sniffed from the bytes (PDF, PNG, JPEG, plain UTF-8
@@ -444,7 +522,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The people named for this employee only (null where the employer's default applies). */
+        /**
+         * The people named for this employee only (null where the employer's default applies)
+         * @description The employee sees these, or the employer's defaults where a role is null, on their dossier
+         *     page. Needs `employees:read`.
+         */
         get: operations["get_employee_dossier_contacts"];
         put?: never;
         post?: never;
@@ -452,8 +534,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Name other people for this employee than the employer's defaults; `null` returns a role to
-         *     the default.
+         * Name other people for this employee than the employer's defaults; `null` returns a role to the default
+         * @description A role left out stays as it is. Needs `employees:write`.
          */
         patch: operations["patch_employee_dossier_contacts"];
         trace?: never;
@@ -467,7 +549,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** (Re)send the invitation e-mail; a new invitation voids the previous one. */
+        /**
+         * (Re)send the invitation e-mail; a new invitation voids the previous one
+         * @description The e-mail links to `/activate/{token}`, valid 14 days. An employee whose account is active
+         *     answers 409. Emits `employee.invited`. Needs `employees:write`.
+         */
         post: operations["send_invitation"];
         delete?: never;
         options?: never;
@@ -482,14 +568,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer this client belongs to. */
+        /**
+         * The employer this client belongs to
+         * @description Any valid token of the employer may read it: name, the absence and arbodienst notification
+         *     addresses, and the default dossier contacts.
+         */
         get: operations["get_employer"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the employer's name, notification addresses and dossier contacts. */
+        /**
+         * Change the employer's name, notification addresses and dossier contacts
+         * @description A field left out stays as it is; `null` removes an optional one. Needs `employees:write`.
+         */
         patch: operations["patch_employer"];
         trace?: never;
     };
@@ -501,10 +594,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The employer's events, oldest first, after a cursor: the same events the webhooks carry,
-         *     durable and strictly ordered. A consumer that stores `next_cursor` and passes it as `after`
-         *     never misses and never repeats an event (ids of one employer are assigned in commit order;
-         *     see `events::feed`). Needs `webhooks:manage`, the scope of event consumers.
+         * The employer's events, oldest first, after a cursor: the same events the webhooks carry, durable and strictly ordered
+         * @description A consumer that stores `next_cursor` and passes it as `after` never misses and never repeats an event (ids of one employer are assigned in commit order; see `events::feed`). Needs `webhooks:manage`, the scope of event consumers.
          */
         get: operations["list_events"];
         put?: never;
@@ -522,14 +613,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The logged-in employee's profile. */
+        /**
+         * The logged-in employee's profile
+         * @description The data the employer holds (read-only here: the employer changes it), language,
+         *     notification preference and the people to ask about the dossier.
+         */
         get: operations["get_me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Change language or the e-mail notification preference. */
+        /**
+         * Change language or the e-mail notification preference
+         * @description `language` is `nl` or `en`; `notify_new_documents` turns the e-mail about new visible
+         *     documents on or off.
+         */
         patch: operations["patch_me"];
         trace?: never;
     };
@@ -540,10 +639,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employee's own absences, newest first. */
+        /**
+         * The employee's own absences, newest first
+         * @description Every absence of the employee, open, recovered or cancelled, with its partial recoveries;
+         *     paged with `limit` and `cursor`.
+         */
         get: operations["list_my_absences"];
         put?: never;
-        /** Report sick (ziekmelding). The employer and the arbodienst are informed by e-mail. */
+        /**
+         * Report sick (ziekmelding)
+         * @description The employer and the arbodienst are informed by e-mail.
+         */
         post: operations["report_sick"];
         delete?: never;
         options?: never;
@@ -558,7 +664,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of the employee's own absences. */
+        /**
+         * One of the employee's own absences
+         * @description Another employee's absence answers 404, exactly as one that does not exist.
+         */
         get: operations["get_my_absence"];
         put?: never;
         post?: never;
@@ -578,8 +687,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report partial recovery: working again for a percentage of the contract. The absence stays
-         *     open; every partial recovery is kept.
+         * Report partial recovery: working again for a percentage of the contract
+         * @description The absence stays open; every partial recovery is kept.
          */
         post: operations["partially_recover_mine"];
         delete?: never;
@@ -598,8 +707,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report recovery (hersteld melden): closes the absence. The employer and the arbodienst are
-         *     informed by e-mail.
+         * Report recovery (hersteld melden): closes the absence
+         * @description The employer and the arbodienst are informed by e-mail.
          */
         post: operations["recover_mine"];
         delete?: never;
@@ -615,7 +724,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employee's dossier: the documents made visible to them, newest first. */
+        /**
+         * The employee's dossier: the documents made visible to them, newest first
+         * @description Hidden documents are not listed, counted or downloadable. Each carries title, category, date
+         *     and the author's role; the content is at `/api/v1/me/documents/{id}/content`.
+         */
         get: operations["list_my_documents"];
         put?: never;
         post?: never;
@@ -632,7 +745,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One document of the employee's dossier. Hidden and foreign documents answer 404. */
+        /**
+         * One document of the employee's dossier
+         * @description Hidden and foreign documents answer 404.
+         */
         get: operations["get_my_document"];
         put?: never;
         post?: never;
@@ -650,8 +766,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download a document of the employee's dossier. Hidden and foreign documents answer 404.
-         * @description Byte ranges as for the employer download: one range → 206, several or malformed → 200.
+         * Download a document of the employee's dossier
+         * @description Hidden and foreign documents answer 404.
+         *
+         *     Byte ranges as for the employer download: one range → 206, several or malformed → 200.
          */
         get: operations["content_mine"];
         put?: never;
@@ -670,7 +788,12 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Change the password (asks for the current one); ends every other session. */
+        /**
+         * Change the password (asks for the current one); ends every other session
+         * @description Asks for the current password; a wrong one counts toward the login's lockout (three in a row
+         *     block for an hour, 429). The new password must meet the policy. Sessions on other devices
+         *     end; this one stays.
+         */
         put: operations["change_password"];
         post?: never;
         delete?: never;
@@ -686,7 +809,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The Poortwachter timeline of the employee's open absence. */
+        /**
+         * The Poortwachter timeline of the employee's open absence
+         * @description The legal milestones of the Gatekeeper Act counted from the (linked) first sick day, with
+         *     which are past and which is next. Without an open absence the list is empty.
+         */
         get: operations["my_timeline"];
         put?: never;
         post?: never;
@@ -705,7 +832,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fetch an access token for the employer API. */
+        /**
+         * Fetch an access token for the employer API
+         * @description Form-encoded `grant_type=client_credentials`, with the client id and secret in the body or
+         *     as HTTP Basic. Ask for fewer scopes with `scope`. Errors answer in RFC 6749 form (`{"error":
+         *     "invalid_client"}`).
+         */
         post: operations["issue_token"];
         delete?: never;
         options?: never;
@@ -720,7 +852,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current service status; public. */
+        /**
+         * Current service status; public
+         * @description The operator's message (`verzuim status set --message …`), or none when there are no known
+         *     disruptions. The login and help pages show it.
+         */
         get: operations["get_status"];
         put?: never;
         post?: never;
@@ -737,10 +873,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The employer's webhook endpoints, oldest first (without their secrets). */
+        /**
+         * The employer's webhook endpoints, oldest first (without their secrets)
+         * @description The secret is shown only once, when an endpoint is created. Needs `webhooks:manage`.
+         */
         get: operations["list_webhooks"];
         put?: never;
-        /** Subscribe an endpoint to event types. The answer carries the signing secret, once. */
+        /**
+         * Subscribe an endpoint to event types
+         * @description The answer carries the signing secret, once.
+         */
         post: operations["create_webhook"];
         delete?: never;
         options?: never;
@@ -758,7 +900,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped. */
+        /**
+         * Remove an endpoint: nothing more is delivered to it, deliveries still queued are dropped
+         * @description Answers 204; another employer's endpoint answers 404. Needs `webhooks:manage`.
+         */
         delete: operations["remove"];
         options?: never;
         head?: never;
@@ -772,7 +917,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The delivery attempts to one endpoint, newest first. */
+        /**
+         * The delivery attempts to one endpoint, newest first
+         * @description Each attempt records when, the status code the endpoint answered, how long it took, and on
+         *     failure only a category (`dns`, `blocked_address`, `connect`, `timeout`, `tls`,
+         *     `http_status`). Needs `webhooks:manage`.
+         */
         get: operations["deliveries"];
         put?: never;
         post?: never;
@@ -789,7 +939,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up and answering. */
+        /**
+         * Liveness: the process is up and answering
+         * @description Answers 200 without touching the database; for a load balancer's liveness check.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -806,7 +959,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers. */
+        /**
+         * Readiness: the database answers
+         * @description 503 while the database cannot be reached; for a load balancer's readiness check.
+         */
         get: operations["ready"];
         put?: never;
         post?: never;
@@ -896,13 +1052,18 @@ export interface components {
             /** @description `ok` after a successful check; `active` after activation. */
             status: string;
         };
+        /**
+         * @description The kinds of actor an audit entry names (documents `actor_type`; `Actor::parts` writes them).
+         * @enum {string}
+         */
+        ActorType: "employee" | "client";
         /** @description Who read or changed which absence or document. */
         AuditEntry: {
             /** @description E.g. `absence.read`, `absence.reported`, `document.downloaded`. */
             action: string;
             actor_id: string;
-            /** @description `employee`, `client` (an API client) or `operator`. */
-            actor_type: string;
+            /** @description Who acted: an employee, or an API client of the employer. */
+            actor_type: components["schemas"]["ActorType"];
             /** Format: date-time */
             at: string;
             /** Format: int64 */
@@ -929,6 +1090,41 @@ export interface components {
          * @enum {string}
          */
         AuthorRole: "employer" | "arbodienst";
+        /**
+         * @description One row of a bulk sync: the fields of `POST /employees`, with `external_id` required because
+         *     rows are matched on it. Rows are read one by one (a bad row fails alone), so this type only
+         *     documents them.
+         */
+        BulkEmployee: {
+            /**
+             * Format: date
+             * @description `YYYY-MM-DD`; at least 15 years ago, not before 1900.
+             * @example 1985-04-12
+             */
+            date_of_birth: string;
+            /**
+             * Format: email
+             * @description Matched case-insensitively; unique per employer.
+             * @example jan.devries@example.nl
+             */
+            email: string;
+            /**
+             * @description The employer's own key (1–100 characters), unique per employer.
+             * @example P-10042
+             */
+            external_id: string;
+            /**
+             * @description 1–100 characters.
+             * @example Jan
+             */
+            first_name: string;
+            language?: null | components["schemas"]["Language"];
+            /**
+             * @description 1–100 characters.
+             * @example de Vries
+             */
+            last_name: string;
+        };
         /** @description The 422 answer of an atomic request with bad rows: problem details plus every row's result. */
         BulkProblem: {
             detail: string;
@@ -943,7 +1139,7 @@ export interface components {
         };
         BulkRequest: {
             /** @description Up to 10,000 employees; `external_id` is required in each (rows are matched on it). */
-            employees: components["schemas"]["EmployeeInput"][];
+            employees: components["schemas"]["BulkEmployee"][];
         };
         BulkResponse: {
             created: number;
@@ -1024,7 +1220,7 @@ export interface components {
             error?: null | components["schemas"]["DeliveryError"];
             /** Format: uuid */
             event_id: string;
-            event_type: string;
+            event_type: components["schemas"]["EventKind"];
             /**
              * Format: int32
              * @description The endpoint's HTTP status; null when no answer came.
@@ -1115,7 +1311,7 @@ export interface components {
             file: string;
             /** @description 1–200 characters. */
             title: string;
-            /** @description `true` or `false`. */
+            /** @description `true` or `false`; `True`, `False`, `1` and `0` are accepted too. */
             visible_to_employee: boolean;
         };
         /** @description The two people an employee can ask; null where none is named. */
@@ -1241,6 +1437,11 @@ export interface components {
             updated_at: string;
         };
         /**
+         * @description The event types of SPEC §5, as webhooks, the feed and subscriptions name them.
+         * @enum {string}
+         */
+        EventKind: "employee.invited" | "absence.reported" | "absence.partially_recovered" | "absence.recovered" | "absence.cancelled" | "absence.corrected" | "document.published";
+        /**
          * @description How long the employee expects to be absent.
          * @enum {string}
          */
@@ -1258,11 +1459,8 @@ export interface components {
              * @description The feed position: pass it as `after` to read on from here.
              */
             id: number;
-            /**
-             * @description The event type, e.g. `absence.reported`.
-             * @example absence.reported
-             */
-            type: string;
+            /** @description The event type. */
+            type: components["schemas"]["EventKind"];
         };
         FeedPage: {
             /** @description Oldest first. */
@@ -1280,6 +1478,11 @@ export interface components {
             field: string;
             message: string;
         };
+        /**
+         * @description The one grant this endpoint speaks (documents `grant_type`).
+         * @enum {string}
+         */
+        GrantType: "client_credentials";
         HealthStatus: {
             /** @description `ok` */
             status: string;
@@ -1382,10 +1585,14 @@ export interface components {
         };
         /** @description RFC 6749 §5.2 error body. */
         OAuthError: {
-            /** @description `invalid_request`, `invalid_client`, `invalid_scope` or `unsupported_grant_type`. */
-            error: string;
+            error: components["schemas"]["OAuthErrorCode"];
             error_description: string;
         };
+        /**
+         * @description The RFC 6749 §5.2 error codes this endpoint answers with (documents `error`).
+         * @enum {string}
+         */
+        OAuthErrorCode: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
         /** @description A partial recovery: from this date the employee works this percentage of the contract. */
         PartialRecovery: {
             /** Format: date */
@@ -1515,7 +1722,7 @@ export interface components {
             client_id?: string | null;
             client_secret?: string | null;
             /** @description Must be `client_credentials`. */
-            grant_type?: string | null;
+            grant_type: components["schemas"]["GrantType"];
             /** @description Space-separated; must be a subset of the client's scopes. Omitted: all of them. */
             scope?: string | null;
         };
@@ -1532,12 +1739,8 @@ export interface components {
         };
         /** @description A new subscription. */
         WebhookInput: {
-            /**
-             * @description The event types to receive, at least one: `employee.invited`, `absence.reported`,
-             *     `absence.partially_recovered`, `absence.recovered`, `absence.cancelled`,
-             *     `absence.corrected`, `document.published`.
-             */
-            events: string[];
+            /** @description The event types to receive, at least one. */
+            events: components["schemas"]["EventKind"][];
             /**
              * @description Where to POST the events: http(s) only.
              * @example https://hr.example.nl/hooks/verzuim
@@ -1556,7 +1759,7 @@ export interface components {
              * @description Set when the endpoint answered 410 Gone; it receives nothing more.
              */
             disabled_at?: string | null;
-            events: string[];
+            events: components["schemas"]["EventKind"][];
             /** Format: uuid */
             id: string;
             /** @description The signing secret (`whsec_<base64>`): only in the answer to the creation. */
@@ -1619,7 +1822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:read */
+            /** @description The token does not carry the scope `absences:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1658,7 +1861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:read */
+            /** @description The token does not carry the scope `absences:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1701,7 +1904,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
-            /** @description Invalid or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1719,7 +1922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1746,12 +1949,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancel: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1759,18 +1974,21 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": null | components["schemas"]["CancelRequest"];
+                "application/json": components["schemas"]["CancelRequest"];
             };
         };
         responses: {
             200: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1788,7 +2006,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1815,12 +2033,33 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     recover: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -1834,6 +2073,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1858,7 +2099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1878,6 +2119,24 @@ export interface operations {
             };
             /** @description The absence is not open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1915,7 +2174,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:read */
+            /** @description The token does not carry the scope `absences:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1978,6 +2237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this caller (another employer's id answers the same) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1994,6 +2254,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2056,6 +2326,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2143,6 +2423,7 @@ export interface operations {
                     "application/json": components["schemas"]["AccessToken"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2153,6 +2434,15 @@ export interface operations {
             };
             /** @description Wrong e-mail address or password (the same answer for unknown addresses) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2254,6 +2544,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,6 +2614,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2381,7 +2691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:read */
+            /** @description The token does not carry the scope `documents:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2429,7 +2739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:write */
+            /** @description The token does not carry the scope `documents:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2491,7 +2801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:write */
+            /** @description The token does not carry the scope `documents:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2509,6 +2819,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2587,7 +2898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:read */
+            /** @description The token does not carry the scope `documents:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2660,7 +2971,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:read */
+            /** @description The token does not carry the scope `employees:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2674,7 +2985,10 @@ export interface operations {
     create_employee: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2686,6 +3000,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     /** @description The new employee's URL */
                     Location?: string;
                     [name: string]: unknown;
@@ -2694,7 +3010,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
-            /** @description Invalid, missing or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2712,7 +3028,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2738,7 +3054,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2754,7 +3080,10 @@ export interface operations {
                 /** @description All or nothing: with `true`, one bad row means no row is written (answer 422). */
                 atomic?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2767,6 +3096,8 @@ export interface operations {
             /** @description Every row's result */
             200: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -2791,7 +3122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2818,6 +3149,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2873,7 +3205,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
-            /** @description Invalid, missing or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2891,7 +3223,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2917,6 +3249,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2955,7 +3288,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:read */
+            /** @description The token does not carry the scope `employees:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3002,7 +3335,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3045,7 +3378,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeeResponse"];
                 };
             };
-            /** @description Invalid or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3063,7 +3396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3098,6 +3431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3111,7 +3445,10 @@ export interface operations {
     report_for_employee: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description The employee */
                 id: string;
@@ -3126,6 +3463,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     Location?: string;
                     [name: string]: unknown;
                 };
@@ -3133,7 +3472,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
-            /** @description Invalid or unknown fields, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3151,7 +3490,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks absences:write */
+            /** @description The token does not carry the scope `absences:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3171,6 +3510,24 @@ export interface operations {
             };
             /** @description The employee already has an open absence */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3227,7 +3584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:read */
+            /** @description The token does not carry the scope `documents:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3250,7 +3607,10 @@ export interface operations {
     upload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Employee id */
                 id: string;
@@ -3265,6 +3625,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     /** @description The new document's URL */
                     Location?: string;
                     [name: string]: unknown;
@@ -3291,7 +3653,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks documents:write */
+            /** @description The token does not carry the scope `documents:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3302,6 +3664,15 @@ export interface operations {
             };
             /** @description No such employee of this employer */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being handled; retry shortly */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3320,6 +3691,15 @@ export interface operations {
             };
             /** @description Not multipart, or the file is not PDF, PNG, JPEG or plain text */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3357,7 +3737,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:read */
+            /** @description The token does not carry the scope `employees:read` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3400,7 +3780,7 @@ export interface operations {
                     "application/json": components["schemas"]["DossierContacts"];
                 };
             };
-            /** @description Invalid or unknown field */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3418,7 +3798,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3436,12 +3816,24 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     send_invitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 /** @description Employee id */
                 id: string;
@@ -3453,6 +3845,8 @@ export interface operations {
             /** @description Invitation e-mail queued */
             202: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3468,6 +3862,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3487,6 +3882,15 @@ export interface operations {
             };
             /** @description The account is already active */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3545,7 +3949,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerResponse"];
                 };
             };
-            /** @description Invalid or unknown field */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3563,7 +3967,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks employees:write */
+            /** @description The token does not carry the scope `employees:write` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3580,6 +3984,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3630,7 +4035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3690,6 +4095,7 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3700,6 +4106,15 @@ export interface operations {
             };
             /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3731,6 +4146,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbsencePage"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3792,6 +4208,15 @@ export interface operations {
             };
             /** @description An absence is already open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3863,6 +4288,7 @@ export interface operations {
                     "application/json": components["schemas"]["Absence"];
                 };
             };
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,6 +4306,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this caller (another employer's id answers the same) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3890,6 +4317,15 @@ export interface operations {
             };
             /** @description The absence is not open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3940,6 +4376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No such resource for this caller (another employer's id answers the same) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3950,6 +4387,15 @@ export interface operations {
             };
             /** @description The absence is not open */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4167,6 +4613,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Blocked after 3 wrong passwords (the login's lockout: Retry-After, blocked_until), or rate limited */
             429: {
                 headers: {
@@ -4319,7 +4774,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4333,7 +4788,10 @@ export interface operations {
     create_webhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4345,6 +4803,8 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -4369,8 +4829,35 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A request with this Idempotency-Key is still being handled; retry shortly */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4407,7 +4894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4469,7 +4956,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token lacks webhooks:manage */
+            /** @description The token does not carry the scope `webhooks:manage` */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -15,13 +15,15 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::models::{Employee, NewEmployee};
 use super::queries::{insert_employees, lock_employer, new_employee, update_employee};
-use super::validation::{parse_bulk_row, today, EmployeeInput, ValidEmployee};
+use super::validation::{parse_bulk_row, today, ValidEmployee};
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employees;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Problem, Unauthorized, PROBLEM_JSON};
-use crate::startup::AppState;
+use crate::error::{
+    ApiError, FieldError, Problem, Unauthorized, UnsupportedMediaType, PROBLEM_JSON,
+};
+use crate::state::AppState;
 
 pub const MAX_BULK_ROWS: usize = 10_000;
 
@@ -29,8 +31,34 @@ pub const MAX_BULK_ROWS: usize = 10_000;
 #[serde(deny_unknown_fields)]
 pub struct BulkRequest {
     /// Up to 10,000 employees; `external_id` is required in each (rows are matched on it).
-    #[schema(value_type = Vec<EmployeeInput>)]
+    #[schema(value_type = Vec<BulkEmployee>)]
     pub employees: Vec<Value>,
+}
+
+/// One row of a bulk sync: the fields of `POST /employees`, with `external_id` required because
+/// rows are matched on it. Rows are read one by one (a bad row fails alone), so this type only
+/// documents them.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BulkEmployee {
+    /// Matched case-insensitively; unique per employer.
+    #[schema(format = Email, example = "jan.devries@example.nl")]
+    email: String,
+    /// `YYYY-MM-DD`; at least 15 years ago, not before 1900.
+    #[schema(format = Date, example = "1985-04-12")]
+    date_of_birth: String,
+    /// 1–100 characters.
+    #[schema(example = "Jan")]
+    first_name: String,
+    /// 1–100 characters.
+    #[schema(example = "de Vries")]
+    last_name: String,
+    /// `nl` (the default for a new employee) or `en`. Left out on an update: kept as it is.
+    #[schema(value_type = Option<crate::domain::Language>)]
+    language: Option<String>,
+    /// The employer's own key (1–100 characters), unique per employer.
+    #[schema(example = "P-10042")]
+    external_id: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -326,10 +354,9 @@ fn email_taken() -> FieldError {
         (status = 200, description = "Every row's result", body = BulkResponse),
         (status = 400, description = "The body is not `{\"employees\": [...]}`", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another request changed the same employees at the same moment; retry", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "More than 10,000 rows, or a body over the size limit", body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
         (status = 422, description = "atomic=true and some rows are bad: nothing written", body = BulkProblem, content_type = "application/problem+json"),
     )
 )]

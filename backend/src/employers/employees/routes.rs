@@ -15,8 +15,8 @@ use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::now;
 use crate::db::schema::employees;
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
-use crate::startup::AppState;
+use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized, UnsupportedMediaType};
+use crate::state::AppState;
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 200;
@@ -77,6 +77,9 @@ impl ListQuery {
 }
 
 /// List the employer's employees, oldest first, a page at a time.
+///
+/// Filter by account status or e-mail address. Deleted employees are left out. Needs
+/// `employees:read`.
 #[utoipa::path(
     operation_id = "list_employees",
     tag = "employees",
@@ -86,7 +89,6 @@ impl ListQuery {
         (status = 200, body = EmployeePage),
         (status = 400, description = "Bad limit, cursor, status or unknown query parameter", body = Problem, content_type = "application/problem+json"),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/employees")]
@@ -128,12 +130,11 @@ pub async fn list(
     request_body = EmployeeInput,
     responses(
         (status = 201, body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
-        (status = 400, description = "Invalid, missing or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
     )
 )]
 #[post("/employees")]
@@ -172,6 +173,9 @@ pub async fn create(
 }
 
 /// One employee of the employer.
+///
+/// Includes the account status (`not_invited`, `invited`, `active`, `blocked`). Needs
+/// `employees:read`.
 #[utoipa::path(
     operation_id = "get_employee",
     tag = "employees",
@@ -180,7 +184,6 @@ pub async fn create(
     responses(
         (status = 200, body = EmployeeResponse),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:read", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -211,13 +214,12 @@ pub async fn get_one(
     request_body = EmployeePatch,
     responses(
         (status = 200, body = EmployeeResponse),
-        (status = 400, description = "Invalid or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
     )
 )]
 #[patch("/employees/{id}")]
@@ -281,7 +283,6 @@ pub async fn patch_one(
     responses(
         (status = 204, description = "Deleted; every session of the employee is revoked"),
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such employee for this employer (or already deleted)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -327,12 +328,11 @@ pub async fn delete_one(
     responses(
         (status = 200, description = "Updated, or already as sent", body = EmployeeResponse),
         (status = 201, description = "Created", body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
-        (status = 400, description = "Invalid, missing or unknown fields, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token lacks employees:write", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "E-mail address already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
-        (status = 415, body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
     )
 )]
 #[put("/employees/by-external-id/{external_id}")]

@@ -1,10 +1,17 @@
-//! The OpenAPI document, collected from the handlers that are actually registered (see
-//! [`crate::startup::api_app`]), so it cannot list a route the server lacks or miss one it has.
+//! The route table and the OpenAPI document. The document is collected from the handlers that
+//! are actually registered here, so it cannot list a route the server lacks or miss one it has.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::App;
+use utoipa_actix_web::AppExt;
 
 use utoipa::openapi::security::{
     ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Scopes, SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
+
+use crate::{absences, accounts, dossier, employers, events, operations};
 
 use crate::auth::Scope;
 
@@ -12,12 +19,15 @@ use crate::auth::Scope;
 #[openapi(
     info(
         title = "Verzuim API",
-        description = "Absence (sick-leave) portal for Dutch employers. Employer systems and the arbodienst use the OAuth 2.0 client-credentials flow; the employee web app uses Bearer access tokens from `/api/v1/auth/login`. Errors are RFC 9457 `application/problem+json`.",
-        license(name = "EUPL-1.2")
+        description = include_str!("routes/integration_guide.md"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2")
     ),
     modifiers(&SecuritySchemes),
     tags(
-        (name = "auth", description = "Tokens"),
+        (name = "auth", description = "Tokens for employer systems (OAuth 2.0 client credentials)"),
+        (name = "sessions", description = "Employee login, refresh, logout and password reset"),
+        (name = "activation", description = "An employee's first visit: the identity check of an invitation, then choosing a password"),
+        (name = "profile", description = "The employee's own data, language, notification preference and password"),
         (name = "employer", description = "The calling client's own employer"),
         (name = "employees", description = "The employer's employees: single, upsert by external id, and bulk sync"),
         (name = "absences", description = "Sick reports, recovery, corrections and the Poortwachter timeline"),
@@ -79,9 +89,45 @@ fn scope_description(scope: Scope) -> &'static str {
 
 /// The whole document, as served at `/api/openapi.json` and printed by `verzuim openapi`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    crate::startup::api_app().1
+    api_app().1
 }
 
 pub fn document_yaml() -> anyhow::Result<String> {
     Ok(document().to_yaml()?)
+}
+
+/// The API routes, registered once for both the server and the OpenAPI document.
+pub fn api_app() -> (
+    App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<impl MessageBody>,
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+    >,
+    utoipa::openapi::OpenApi,
+) {
+    let (app, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(operations::health)
+        .service(operations::ready)
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(employers::routes)
+                .configure(accounts::routes)
+                .configure(absences::routes)
+                .configure(dossier::routes)
+                .configure(events::routes)
+                .configure(crate::audit::routes)
+                // Idempotency-Key on the employer API's POSTs (acts only on employer tokens).
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::idempotency::middleware,
+                )),
+        )
+        .split_for_parts();
+    crate::web::openapi::apply_shared_rules(&mut document);
+    (app, document)
 }

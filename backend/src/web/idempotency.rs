@@ -32,7 +32,7 @@ use crate::auth::Scope;
 use crate::db::schema::idempotency_keys;
 use crate::db::{is_unique_violation, now, DbConnection};
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 /// How long a key is remembered.

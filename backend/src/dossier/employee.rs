@@ -1,0 +1,121 @@
+//! The employee's dossier: the documents made visible to them. Hidden and foreign documents
+//! answer 404 on every route, exactly as ones that do not exist.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+
+use super::download::{download, DownloadResponses};
+use super::models::{MyDocument, MyDocumentPage, MyListQuery};
+use super::page;
+use super::queries::{self, ListFilter, Owner};
+use crate::audit::Actor;
+use crate::auth::AuthenticatedEmployee;
+use crate::error::{ApiError, Problem, Unauthorized};
+use crate::state::AppState;
+
+/// The employee's dossier: the documents made visible to them, newest first.
+///
+/// Hidden documents are not listed, counted or downloadable. Each carries title, category, date
+/// and the author's role; the content is at `/api/v1/me/documents/{id}/content`.
+#[utoipa::path(
+    operation_id = "list_my_documents",
+    tag = "documents",
+    security(("employee_bearer" = [])),
+    params(MyListQuery),
+    responses(
+        (status = 200, body = MyDocumentPage),
+        (status = 400, description = "Bad limit, cursor or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
+    )
+)]
+#[get("/me/documents")]
+pub async fn list_mine(
+    employee: AuthenticatedEmployee,
+    query: web::Query<MyListQuery>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<MyDocumentPage>, ApiError> {
+    let query = query.into_inner();
+    let (limit, after) = page(query.limit, query.cursor.as_deref())?;
+    let page = state
+        .db
+        .run(move |conn| {
+            let filter = ListFilter {
+                employer_id: employee.employer_id,
+                employee_id: employee.employee_id,
+                category: None,
+                visible: Some(true),
+                after,
+                limit,
+            };
+            let (rows, next) = queries::list(conn, &filter)?;
+            Ok(MyDocumentPage {
+                items: rows.into_iter().map(MyDocument::from).collect(),
+                next_cursor: next.map(|c| c.encode()),
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// One document of the employee's dossier. Hidden and foreign documents answer 404.
+#[utoipa::path(
+    operation_id = "get_my_document",
+    tag = "documents",
+    security(("employee_bearer" = [])),
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, body = MyDocument),
+        Unauthorized,
+        (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/documents/{id}")]
+pub async fn get_mine(
+    employee: AuthenticatedEmployee,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<MyDocument>, ApiError> {
+    let actor = Actor::Employee(employee.employee_id.clone());
+    let owner = Owner::Employee {
+        employer_id: employee.employer_id,
+        employee_id: employee.employee_id,
+    };
+    let id = path.into_inner();
+    let document = state
+        .db
+        .run(move |conn| queries::find_recorded(conn, &owner, &id, &actor, "document.read"))
+        .await?;
+    Ok(web::Json(document.into()))
+}
+
+/// Download a document of the employee's dossier. Hidden and foreign documents answer 404.
+///
+/// Byte ranges as for the employer download: one range → 206, several or malformed → 200.
+#[utoipa::path(
+    tag = "documents",
+    security(("employee_bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` the client holds; the range is honoured only if it still matches"),
+    ),
+    responses(
+        DownloadResponses,
+        Unauthorized,
+        (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/me/documents/{id}/content")]
+pub async fn content_mine(
+    employee: AuthenticatedEmployee,
+    path: web::Path<String>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = Actor::Employee(employee.employee_id.clone());
+    let owner = Owner::Employee {
+        employer_id: employee.employer_id,
+        employee_id: employee.employee_id,
+    };
+    download(&state, &request, owner, path.into_inner(), actor).await
+}

@@ -1,0 +1,314 @@
+//! The employer's and the arbodienst's document API (scopes `documents:read` /
+//! `documents:write`): publish, list, read, change, delete and download. Another employer's
+//! document answers 404, exactly as one that does not exist.
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+
+use super::changes;
+use super::content::sanitise_file_name;
+use super::download::{download, DownloadResponses};
+use super::models::{
+    AuthorRole, Document, DocumentChange, DocumentPage, DocumentPatch, DocumentResponse,
+    DocumentUpload, ListQuery,
+};
+use super::page;
+use super::queries::{self, ListFilter, Owner};
+use crate::audit::Actor;
+use crate::auth::scopes::{DocumentsRead, DocumentsWrite};
+use crate::auth::{EmployerClient, Scope};
+use crate::db::now;
+use crate::employers::employees::find_employee;
+use crate::error::{ApiError, Problem, Unauthorized, UnsupportedMediaType};
+use crate::state::AppState;
+
+fn author_role(client: &EmployerClient<DocumentsWrite>) -> AuthorRole {
+    if client.scopes.contains(Scope::EmployeesWrite) {
+        AuthorRole::Employer
+    } else {
+        AuthorRole::Arbodienst
+    }
+}
+
+/// Where the e-mail about a newly visible document links to.
+fn portal_url(state: &AppState) -> String {
+    format!(
+        "{}/dossier",
+        state.settings.public_url.as_str().trim_end_matches('/')
+    )
+}
+
+/// Publish a document to an employee's dossier.
+///
+/// Multipart parts: `file` plus the text parts `title`, `category`, `document_date`,
+/// `visible_to_employee` and optionally `absence_id`. The size limit is enforced while the
+/// file streams in; the content type is sniffed from the bytes (PDF, PNG, JPEG, plain UTF-8
+/// text) whatever was declared. The author role is `employer` for a client holding
+/// `employees:write`, otherwise `arbodienst`. A visible document emits `document.published`
+/// and, if the employee wants it, an e-mail with a link to the portal.
+#[utoipa::path(
+    tag = "documents",
+    security(("employer_oauth" = ["documents:write"])),
+    params(("id" = String, Path, description = "Employee id")),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = DocumentResponse, headers(("Location" = String, description = "The new document's URL"))),
+        (status = 400, description = "Missing, invalid, duplicate or unknown parts, each listed", body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
+        (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The file is larger than VERZUIM_MAX_UPLOAD_BYTES", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not multipart, or the file is not PDF, PNG, JPEG or plain text", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/employees/{id}/documents")]
+pub async fn upload(
+    client: EmployerClient<DocumentsWrite>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    multipart: Multipart,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let employee_id = path.into_inner();
+    let employer_id = client.employer_id.clone();
+    {
+        let (employer_id, employee_id) = (employer_id.clone(), employee_id.clone());
+        state
+            .db
+            .run(move |conn| find_employee(conn, &employer_id, &employee_id).map(drop))
+            .await?;
+    }
+    let max = state.settings.documents.max_upload_bytes;
+    super::upload::refuse_declared_oversize(&request, max)?;
+    let received = super::upload::read(multipart, state.storage.staging_dir(), max).await?;
+
+    let id = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    let document = Document {
+        id: id.clone(),
+        employer_id: employer_id.clone(),
+        employee_id: employee_id.clone(),
+        absence_id: received.meta.absence_id,
+        title: received.meta.title,
+        category: received.meta.category.as_str().into(),
+        document_date: received.meta.document_date,
+        visible_to_employee: received.meta.visible,
+        content_type: received.kind.content_type().into(),
+        size: i64::try_from(received.size).unwrap_or(i64::MAX),
+        sha256: received.sha256,
+        file_name: sanitise_file_name(received.declared_name.as_deref(), received.kind),
+        storage_key: id.clone(),
+        published_by_role: author_role(&client).as_str().into(),
+        published_by_client_id: client.client_id.clone(),
+        created_at: at,
+        updated_at: at,
+    };
+
+    // File first, then the row; if the row cannot be written the file goes again.
+    state
+        .storage
+        .put(&document.storage_key, &received.path)
+        .await
+        .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot store document: {e}")))?;
+    drop(received.path);
+    let portal_url = portal_url(&state);
+    let inserted = {
+        let document = document.clone();
+        let actor = Actor::Client(client.client_id.clone());
+        state
+            .db
+            .run(move |conn| changes::insert(conn, &document, &actor, &portal_url))
+            .await
+    };
+    if let Err(error) = inserted {
+        if let Err(e) = state.storage.delete(&document.storage_key).await {
+            tracing::error!(document_id = %document.id, error = %e, "orphaned document file after failed insert");
+        }
+        return Err(error);
+    }
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/documents/{id}")))
+        .json(DocumentResponse::from(document)))
+}
+
+/// List an employee's documents, newest first (by document date, then upload time).
+///
+/// Hidden documents included, each with `visible_to_employee`. Filter by `category` and
+/// `visible`. Needs `documents:read`.
+#[utoipa::path(
+    tag = "documents",
+    security(("employer_oauth" = ["documents:read"])),
+    params(("id" = String, Path, description = "Employee id"), ListQuery),
+    responses(
+        (status = 200, body = DocumentPage),
+        (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
+        (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/employees/{id}/documents")]
+pub async fn list_for_employee(
+    client: EmployerClient<DocumentsRead>,
+    path: web::Path<String>,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<DocumentPage>, ApiError> {
+    let query = query.into_inner();
+    let (limit, after) = page(query.limit, query.cursor.as_deref())?;
+    let employee_id = path.into_inner();
+    let page = state
+        .db
+        .run(move |conn| {
+            find_employee(conn, &client.employer_id, &employee_id)?;
+            let filter = ListFilter {
+                employer_id: client.employer_id,
+                employee_id,
+                category: query.category,
+                visible: query.visible,
+                after,
+                limit,
+            };
+            let (rows, next) = queries::list(conn, &filter)?;
+            Ok(DocumentPage {
+                items: rows.into_iter().map(DocumentResponse::from).collect(),
+                next_cursor: next.map(|c| c.encode()),
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+/// One document's metadata.
+///
+/// Title, category, document date, visibility, content type, size, SHA-256 and who published
+/// it. The read is audited. Needs `documents:read`.
+#[utoipa::path(
+    operation_id = "get_document",
+    tag = "documents",
+    security(("employer_oauth" = ["documents:read"])),
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, body = DocumentResponse),
+        Unauthorized,
+        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/documents/{id}")]
+pub async fn get_one(
+    client: EmployerClient<DocumentsRead>,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<DocumentResponse>, ApiError> {
+    let owner = Owner::Employer(client.employer_id.clone());
+    let actor = Actor::Client(client.client_id);
+    let id = path.into_inner();
+    let document = state
+        .db
+        .run(move |conn| queries::find_recorded(conn, &owner, &id, &actor, "document.read"))
+        .await?;
+    Ok(web::Json(document.into()))
+}
+
+/// Change a document's title, category, date or visibility. Making a hidden document visible
+/// emits `document.published` and notifies the employee, as a visible upload does.
+#[utoipa::path(
+    operation_id = "patch_document",
+    tag = "documents",
+    security(("employer_oauth" = ["documents:write"])),
+    params(("id" = String, Path, description = "Document id")),
+    request_body = DocumentPatch,
+    responses(
+        (status = 200, body = DocumentResponse),
+        (status = 400, description = "Invalid or unknown fields", body = Problem, content_type = "application/problem+json"),
+        Unauthorized,
+        (status = 404, description = "No such document of this employer, or its employee was deleted (their documents are kept but no longer changed)", body = Problem, content_type = "application/problem+json"),
+        UnsupportedMediaType,
+    )
+)]
+#[patch("/documents/{id}")]
+pub async fn patch_one(
+    client: EmployerClient<DocumentsWrite>,
+    path: web::Path<String>,
+    body: crate::web::input::Json<DocumentPatch>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<DocumentResponse>, ApiError> {
+    let change = DocumentChange::try_from(body.into_inner())?;
+    let portal_url = portal_url(&state);
+    let id = path.into_inner();
+    let document = state
+        .db
+        .run(move |conn| {
+            let actor = Actor::Client(client.client_id.clone());
+            changes::change(conn, &client.employer_id, &actor, &id, change, &portal_url)
+        })
+        .await?;
+    Ok(web::Json(document.into()))
+}
+
+/// Delete a document: the row, then the file.
+///
+/// The document disappears from every list, the employee's included; its file is removed after
+/// the row. Needs `documents:write`.
+#[utoipa::path(
+    operation_id = "delete_document",
+    tag = "documents",
+    security(("employer_oauth" = ["documents:write"])),
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        Unauthorized,
+        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/documents/{id}")]
+pub async fn delete_one(
+    client: EmployerClient<DocumentsWrite>,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let document = state
+        .db
+        .run(move |conn| {
+            let actor = Actor::Client(client.client_id.clone());
+            changes::delete(conn, &client.employer_id, &actor, &id)
+        })
+        .await?;
+    if let Err(e) = state.storage.delete(&document.storage_key).await {
+        // The row is gone, so nobody can reach the file; it only takes space.
+        tracing::error!(document_id = %document.id, error = %e, "orphaned document file after delete");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Download a document's content.
+///
+/// A single byte range (`Range: bytes=a-b`, `bytes=a-`, `bytes=-n`) answers 206 with that part;
+/// several ranges or a malformed header are ignored (200, whole file). `If-Range` with the
+/// `ETag` of an earlier answer resumes safely.
+#[utoipa::path(
+    tag = "documents",
+    security(("employer_oauth" = ["documents:read"])),
+    params(
+        ("id" = String, Path, description = "Document id"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=0-1023`"),
+        ("If-Range" = Option<String>, Header, description = "The `ETag` the client holds; the range is honoured only if it still matches"),
+    ),
+    responses(
+        DownloadResponses,
+        Unauthorized,
+        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+        (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/documents/{id}/content")]
+pub async fn content(
+    client: EmployerClient<DocumentsRead>,
+    path: web::Path<String>,
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let owner = Owner::Employer(client.employer_id.clone());
+    let actor = Actor::Client(client.client_id);
+    download(&state, &request, owner, path.into_inner(), actor).await
+}
