@@ -176,9 +176,16 @@ fn every_employer_post_declares_the_idempotency_key_its_422_and_the_replay_heade
             .flatten()
             .any(|p| p["in"] == "header" && p["name"] == "Idempotency-Key");
         assert!(declared, "POST {path} lacks the Idempotency-Key header");
+        let unprocessable =
+            &operation["responses"]["422"]["content"]["application/problem+json"]["schema"];
+        let problem = serde_json::json!({"$ref": "#/components/schemas/Problem"});
+        let admits_the_key_problem = *unprocessable == problem
+            || unprocessable["anyOf"]
+                .as_array()
+                .is_some_and(|any| any.contains(&problem));
         assert!(
-            operation["responses"]["422"].is_object(),
-            "POST {path} lacks its 422"
+            admits_the_key_problem,
+            "POST {path}: its 422 does not admit the key-reused problem: {unprocessable}"
         );
         let success = operation["responses"]
             .as_object()

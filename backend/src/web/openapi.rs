@@ -4,7 +4,7 @@
 //! than in 55 annotations that could forget them.
 
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, SchemaFormat, SchemaType, Type};
 use utoipa::openapi::{
     ContentBuilder, HeaderBuilder, KnownFormat, OpenApi, RefOr, Required, ResponseBuilder, Schema,
     ServerBuilder,
@@ -152,11 +152,7 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
         .description(description)
         .content(
             PROBLEM_JSON,
-            ContentBuilder::new()
-                .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-                    "Problem",
-                ))))
-                .build(),
+            ContentBuilder::new().schema(Some(problem_ref())).build(),
         )
         .into()
 }
@@ -167,6 +163,36 @@ fn add_response(operation: &mut Operation, status: &str, description: &str) {
         .responses
         .entry(status.to_string())
         .or_insert_with(|| problem_response(description));
+}
+
+/// Like [`add_response`], but where the operation already answers `status` with another body
+/// (the bulk sync's 422 `BulkProblem`), the middleware's plain problem is added as an
+/// alternative, so both answers match the document.
+fn add_or_widen_response(operation: &mut Operation, status: &str, description: &str) {
+    let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) else {
+        add_response(operation, status, description);
+        return;
+    };
+    let mut widened = false;
+    for content in response.content.values_mut() {
+        let Some(schema) = content.schema.take() else {
+            continue;
+        };
+        let is_problem = matches!(&schema, RefOr::Ref(reference) if reference.ref_location.ends_with("/Problem"));
+        content.schema = Some(if is_problem {
+            schema
+        } else {
+            widened = true;
+            AnyOfBuilder::new().item(schema).item(problem_ref()).into()
+        });
+    }
+    if widened {
+        response.description = format!("{}; or: {description}", response.description);
+    }
+}
+
+fn problem_ref() -> RefOr<Schema> {
+    RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem"))
 }
 
 /// The Idempotency-Key middleware acts on every employer POST (`web/idempotency`).
@@ -189,7 +215,7 @@ fn declare_idempotency_key(operation: &mut Operation) {
         ))
         .build();
     operation.parameters.get_or_insert_with(Vec::new).push(key);
-    add_response(
+    add_or_widen_response(
         operation,
         "422",
         "The Idempotency-Key was used for a different request; use a new key",

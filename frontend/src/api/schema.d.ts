@@ -3158,13 +3158,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description atomic=true and some rows are bad: nothing written */
+            /** @description atomic=true and some rows are bad: nothing written; or: The Idempotency-Key was used for a different request; use a new key */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["BulkProblem"];
+                    "application/problem+json": components["schemas"]["BulkProblem"] | components["schemas"]["Problem"];
                 };
             };
         };
