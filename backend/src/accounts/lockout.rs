@@ -32,9 +32,10 @@ pub fn reserve(
     email: &str,
     settings: &AccountSettings,
 ) -> Result<(), ApiError> {
-    // The row may be purged between creating it and reserving on it; one more round then.
+    // Most logins find their row; only a first attempt (or one racing the purge or a success's
+    // delete) creates it and goes round once more, so a login costs no INSERT that fails on
+    // the key.
     for _ in 0..3 {
-        ensure_row(conn, email)?;
         let reserved = crate::db::write_transaction::<_, ApiError, _>(conn, |conn| {
             let at = now();
             let this = || login_attempts::table.filter(login_attempts::email_normalised.eq(email));
@@ -77,18 +78,26 @@ pub fn reserve(
             }
             let found = login_attempts::table
                 .find(email)
-                .select(login_attempts::blocked_until)
-                .first::<Option<NaiveDateTime>>(conn)
+                .select((
+                    login_attempts::blocked_until,
+                    login_attempts::failed_count + login_attempts::reserved_count,
+                ))
+                .first::<(Option<NaiveDateTime>, i32)>(conn)
                 .optional()?;
             Ok(match found {
-                None => Reserved::RowGone,
-                Some(until) => Reserved::Blocked(until.unwrap_or(at + TimeDelta::seconds(1))),
+                Some((Some(until), _)) => Reserved::Blocked(until),
+                Some((None, counted)) if counted >= settings.lockout_threshold => {
+                    Reserved::Blocked(at + TimeDelta::seconds(1))
+                }
+                // No row, or (on PostgreSQL) the UPDATE met a version that a concurrent success
+                // deleted while the row now read was inserted anew: try again on what is there.
+                _ => Reserved::TryAgain,
             })
         })?;
         match reserved {
             Reserved::Yes => return Ok(()),
             Reserved::Blocked(until) => return Err(blocked_error(until)),
-            Reserved::RowGone => continue,
+            Reserved::TryAgain => ensure_row(conn, email)?,
         }
     }
     Err(ApiError::ServiceUnavailable(
@@ -99,7 +108,7 @@ pub fn reserve(
 enum Reserved {
     Yes,
     Blocked(NaiveDateTime),
-    RowGone,
+    TryAgain,
 }
 
 fn ensure_row(conn: &mut DbConnection, email: &str) -> Result<(), ApiError> {
