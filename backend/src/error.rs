@@ -63,13 +63,21 @@ problem_responses! {
     /// The token lacks the route's scope.
     Forbidden => 403, "The token does not carry the scope this operation needs";
     /// Unknown, or another employer's: the two answer alike.
-    NotFound => 404, "No such resource for this caller (another employer's id answers the same)";
+    NotFound => 404, "No such resource for this caller: unknown, used up, or another party's (they answer alike)";
     /// The change conflicts with the current state.
     Conflict => 409, "The change conflicts with the resource's current state";
     /// Not the media type the route reads.
     UnsupportedMediaType => 415, "The body is not of a media type this operation reads";
-    /// The per-IP limit of the sensitive routes.
-    TooManyRequests => 429, "Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login)";
+    /// The link or resource existed but can no longer be used.
+    Gone => 410, "The link expired or was voided: ask for a new one";
+    /// Over a size limit.
+    PayloadTooLarge => 413, "The body (or the file, or the number of rows) is over its limit";
+    /// A `Range` outside the file.
+    RangeNotSatisfiable => 416, "The range lies outside the file (`Content-Range: bytes */size`)";
+    /// The per-IP limit of the sensitive routes, or a blocked login.
+    TooManyRequests => 429, "Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login)";
+    /// A part the service depends on is down.
+    ServiceUnavailable => 503, "The database is not reachable; try again later";
 }
 
 /// RFC 9457 problem details.

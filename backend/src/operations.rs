@@ -4,7 +4,7 @@ use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ServiceUnavailable};
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -29,7 +29,7 @@ pub async fn health() -> HttpResponse {
     tag = "operations",
     responses(
         (status = 200, body = HealthStatus),
-        (status = 503, description = "The database is not reachable", body = Problem, content_type = "application/problem+json"),
+        ServiceUnavailable,
     )
 )]
 #[get("/ready")]

@@ -687,6 +687,49 @@ on_both_databases! {
         assert_problem(response, 400).await;
     }
 
+    async fn a_bad_list_query_names_every_bad_field_in_one_answer(backend) {
+        let world = World::new(backend).await;
+        let response = world
+            .as_employer(
+                &world.employer.token,
+                reqwest::Method::GET,
+                "/absences?limit=0&cursor=rubbish&status=ill&from=2026-12-01&to=2026-11-01&colour=red",
+                None,
+            )
+            .await;
+        let problem = assert_problem(response, 400).await;
+        let mut named: Vec<String> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap().to_string())
+            .collect();
+        named.sort();
+        // `to` before `from` is a rule between filters: checked only once each filter is valid.
+        assert_eq!(named, ["colour", "cursor", "limit", "status"]);
+        let response = world
+            .as_employer(
+                &world.employer.token,
+                reqwest::Method::GET,
+                "/absences?from=2026-12-01&to=2026-11-01&limit=abc",
+                None,
+            )
+            .await;
+        let problem = assert_problem(response, 400).await;
+        assert_eq!(problem["errors"][0]["field"], "limit");
+        assert_eq!(problem["errors"][1]["field"], "to");
+        let response = world
+            .as_employer(
+                &world.employer.token,
+                reqwest::Method::GET,
+                "/absences?from=2026-12-01&to=2026-11-01",
+                None,
+            )
+            .await;
+        let problem = assert_problem(response, 400).await;
+        assert_eq!(problem["errors"][0]["field"], "to");
+    }
+
     async fn employee_sees_own_absences_newest_first_with_pagination(backend) {
         let world = World::new(backend).await;
         let first = world.report(json!({"first_sick_day": days_ago(10)})).await;

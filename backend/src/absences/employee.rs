@@ -3,8 +3,6 @@
 
 use actix_web::http::header;
 use actix_web::{get, post, web, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::changes::{self, Change};
 use super::domain::{
@@ -12,12 +10,13 @@ use super::domain::{
     SickReportRequest,
 };
 use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
-use super::queries::{self, today, Owner};
-use super::{page_limit, parse_cursor, timeline_response};
+use super::queries::{self, today, Owner, Position};
+use super::timeline_response;
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
-use crate::error::{ApiError, Invalid, NotFound, Problem, Unauthorized};
+use crate::error::{ApiError, Conflict, Invalid, NotFound, Unauthorized};
 use crate::state::AppState;
+use crate::web::page::{Cursor, NoFilter, PageQuery, Paged};
 
 fn owner(employee: &AuthenticatedEmployee) -> Owner {
     Owner {
@@ -33,17 +32,6 @@ fn change(employee: &AuthenticatedEmployee, state: &AppState) -> Change {
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MyListQuery {
-    /// Page size, 1–200; 50 when left out.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// Report sick (ziekmelding). The employer and the arbodienst are informed by e-mail.
 #[utoipa::path(
     tag = "absences",
@@ -51,9 +39,9 @@ pub struct MyListQuery {
     request_body = SickReportRequest,
     responses(
         (status = 201, body = Absence, headers(("Location" = String))),
-        (status = 400, description = "Invalid or unknown fields (a diagnosis, say), each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 409, description = "An absence is already open", body = Problem, content_type = "application/problem+json"),
+        Conflict,
     )
 )]
 #[post("/me/absences")]
@@ -95,7 +83,7 @@ pub async fn report_sick(
     operation_id = "list_my_absences",
     tag = "absences",
     security(("employee_bearer" = [])),
-    params(MyListQuery),
+    params(PageQuery),
     responses(
         (status = 200, body = AbsencePage),
         Invalid,
@@ -105,20 +93,10 @@ pub async fn report_sick(
 #[get("/me/absences")]
 pub async fn list_mine(
     employee: AuthenticatedEmployee,
-    query: web::Query<MyListQuery>,
+    query: Paged<NoFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let (limit, after) = match (
-        page_limit(query.limit),
-        parse_cursor(query.cursor.as_deref()),
-    ) {
-        (Ok(limit), Ok(after)) => (limit, after),
-        (limit, after) => {
-            let errors = [limit.err(), after.err()].into_iter().flatten().collect();
-            return Err(ApiError::Validation(errors));
-        }
-    };
+    let Paged { limit, after, .. } = query;
     // The first page is what the home and absences screens load; it is kept in the read
     // cache until one of the employee's absences changes.
     let first_page = after.is_none();
@@ -137,7 +115,7 @@ pub async fn list_mine(
                 queries::list_own(conn, &employer_id, &employee_id, after.as_ref(), limit)?;
             Ok(AbsencePage {
                 items,
-                next_cursor: next.map(|c| c.encode()),
+                next_cursor: next.as_ref().map(Cursor::encode),
             })
         })
         .await?;
@@ -172,7 +150,7 @@ fn json_body(body: web::Bytes) -> HttpResponse {
     responses(
         (status = 200, body = Absence),
         Unauthorized,
-        (status = 404, description = "No such absence of this employee", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/me/absences/{id}")]
@@ -201,10 +179,10 @@ pub async fn get_mine(
     request_body = RecoveryRequest,
     responses(
         (status = 200, body = Absence),
-        (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
         NotFound,
-        (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
+        Conflict,
     )
 )]
 #[post("/me/absences/{id}/recovery")]
@@ -246,7 +224,7 @@ pub async fn recover_mine(
         Invalid,
         Unauthorized,
         NotFound,
-        (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
+        Conflict,
     )
 )]
 #[post("/me/absences/{id}/partial-recovery")]
@@ -286,7 +264,7 @@ pub async fn partially_recover_mine(
     responses(
         (status = 200, body = TimelineResponse),
         Unauthorized,
-        (status = 404, description = "No open absence", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/me/timeline")]

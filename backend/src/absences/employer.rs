@@ -16,14 +16,15 @@ use super::domain::{
 use super::models::{
     AbsenceStatus, EmployerAbsence, EmployerAbsencePage, ReportedBy, TimelineResponse,
 };
-use super::queries::{self, today, ListFilter, Owner};
-use super::{page_limit, parse_cursor, timeline_response};
+use super::queries::{self, today, ListFilter, Owner, Position};
+use super::timeline_response;
 use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
 use crate::auth::EmployerClient;
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
+use crate::error::{ApiError, Conflict, FieldError, Invalid, NotFound, Unauthorized};
 use crate::state::AppState;
+use crate::web::page::{Cursor, FilterRules, PageQuery, Paged};
 
 fn owner(employer_id: &str) -> Owner {
     Owner {
@@ -39,15 +40,11 @@ fn change(client_id: &str, state: &AppState) -> Change {
     }
 }
 
+/// The filters of the employer's absence list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size, 1–200; 50 when left out.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+pub struct AbsenceFilter {
     #[param(inline)]
     pub status: Option<AbsenceStatus>,
     /// Only this employee's absences.
@@ -59,6 +56,17 @@ pub struct ListQuery {
     pub to: Option<NaiveDate>,
 }
 
+impl FilterRules for AbsenceFilter {
+    fn check(&self) -> Vec<FieldError> {
+        match (self.from, self.to) {
+            (Some(from), Some(to)) if to < from => {
+                vec![FieldError::new("to", "must not be before `from`")]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// The employer's absences, newest first, a page at a time.
 ///
 /// Filter by `status`, `employee_id` and a date range (`from`, `to` on the first sick day).
@@ -68,40 +76,29 @@ pub struct ListQuery {
     operation_id = "list_absences",
     tag = "absences",
     security(("employer_oauth" = ["absences:read"])),
-    params(ListQuery),
+    params(PageQuery, AbsenceFilter),
     responses(
         (status = 200, body = EmployerAbsencePage),
-        (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
 #[get("/absences")]
 pub async fn list(
     client: EmployerClient<AbsencesRead>,
-    query: web::Query<ListQuery>,
+    query: Paged<AbsenceFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsencePage>, ApiError> {
-    let query = query.into_inner();
-    let mut errors: Vec<FieldError> = Vec::new();
-    let limit = page_limit(query.limit).map_err(|e| errors.push(e)).ok();
-    let after = parse_cursor(query.cursor.as_deref())
-        .map_err(|e| errors.push(e))
-        .ok()
-        .flatten();
-    if let (Some(from), Some(to)) = (query.from, query.to) {
-        if to < from {
-            errors.push(FieldError::new("to", "must not be before `from`"));
-        }
-    }
-    let limit = match limit {
-        Some(limit) if errors.is_empty() => limit,
-        _ => return Err(ApiError::Validation(errors)),
-    };
+    let Paged {
+        limit,
+        after,
+        filter,
+    } = query;
     let filter = ListFilter {
-        employee_id: query.employee_id,
-        status: query.status,
-        from: query.from,
-        to: query.to,
+        employee_id: filter.employee_id,
+        status: filter.status,
+        from: filter.from,
+        to: filter.to,
         after,
         limit,
     };
@@ -111,7 +108,7 @@ pub async fn list(
             let (rows, next) = queries::list(conn, &client.employer_id, &filter)?;
             Ok(EmployerAbsencePage {
                 items: queries::employer_view(conn, rows)?,
-                next_cursor: next.map(|c| c.encode()),
+                next_cursor: next.as_ref().map(Cursor::encode),
             })
         })
         .await?;
@@ -127,7 +124,7 @@ pub async fn list(
     responses(
         (status = 200, body = EmployerAbsence),
         Unauthorized,
-        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/absences/{id}")]
@@ -155,8 +152,8 @@ pub async fn get_one(
     responses(
         (status = 200, body = TimelineResponse),
         Unauthorized,
-        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
     )
 )]
 #[get("/absences/{id}/timeline")]
@@ -195,8 +192,8 @@ pub async fn timeline(
         (status = 200, body = EmployerAbsence),
         Invalid,
         Unauthorized,
-        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The absence was cancelled", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
     )
 )]
 #[patch("/absences/{id}")]
@@ -237,8 +234,8 @@ pub async fn correct(
         (status = 201, body = EmployerAbsence, headers(("Location" = String))),
         Invalid,
         Unauthorized,
-        (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The employee already has an open absence", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
     )
 )]
 #[post("/employees/{id}/absences")]
@@ -283,10 +280,10 @@ pub async fn report_for_employee(
     request_body = RecoveryRequest,
     responses(
         (status = 200, body = EmployerAbsence),
-        (status = 400, description = "Date before the first sick day or more than 14 days ahead", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The absence is not open", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
     )
 )]
 #[post("/absences/{id}/recovery")]
@@ -326,8 +323,8 @@ pub async fn recover(
         (status = 200, body = EmployerAbsence),
         Invalid,
         Unauthorized,
-        (status = 404, description = "No such absence for this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already cancelled", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
     )
 )]
 #[post("/absences/{id}/cancel")]

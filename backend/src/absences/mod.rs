@@ -18,12 +18,7 @@ pub mod timeline;
 use chrono::NaiveDate;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::employers::employees::queries::Cursor;
-use crate::error::FieldError;
 use models::{AbsenceRow, TimelineResponse};
-
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 200;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(employee::report_sick)
@@ -39,27 +34,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(employer::report_for_employee)
         .service(employer::recover)
         .service(employer::cancel);
-}
-
-fn page_limit(limit: Option<i64>) -> Result<i64, FieldError> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if (1..=MAX_PAGE_SIZE).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(FieldError::new(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE_SIZE}"),
-        ))
-    }
-}
-
-fn parse_cursor(text: Option<&str>) -> Result<Option<Cursor>, FieldError> {
-    match text {
-        None => Ok(None),
-        Some(text) => Cursor::decode(text)
-            .map(Some)
-            .ok_or_else(|| FieldError::new("cursor", "is not a cursor this API returned")),
-    }
 }
 
 /// The timeline of `row` as of `today` (counted from the chain's first sick day).

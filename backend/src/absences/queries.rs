@@ -14,8 +14,11 @@ use super::models::{
 use crate::audit::{self, Actor};
 use crate::db::schema::{absence_corrections, absence_partial_recoveries, absences};
 use crate::db::{DbConnection, MultiBackend};
-use crate::employers::employees::queries::Cursor;
 use crate::error::ApiError;
+use crate::web::page::split_page;
+
+/// Where an absence list continues: the last item's `(created_at, id)`.
+pub type Position = (chrono::NaiveDateTime, String);
 
 /// Which absences a caller may touch: the employer's, and for an employee only their own.
 #[derive(Debug, Clone)]
@@ -102,19 +105,9 @@ fn with_partials(
         .collect()
 }
 
-/// Cuts the `limit + 1` rows a page query loaded to `limit`; the extra row only tells that a
-/// next page exists, which then starts after the last row kept.
-fn split_page(mut rows: Vec<AbsenceRow>, limit: i64) -> (Vec<AbsenceRow>, Option<Cursor>) {
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    if rows.len() <= limit {
-        return (rows, None);
-    }
-    rows.truncate(limit);
-    let next = rows.last().map(|last| Cursor {
-        created_at: last.created_at,
-        id: last.id.clone(),
-    });
-    (rows, next)
+/// The page of `limit` rows and where the next starts, from the `limit + 1` rows loaded.
+fn cut(rows: Vec<AbsenceRow>, limit: i64) -> (Vec<AbsenceRow>, Option<Position>) {
+    split_page(rows, limit, |last| (last.created_at, last.id.clone()))
 }
 
 fn corrections_of(
@@ -210,7 +203,7 @@ pub struct ListFilter {
     pub from: Option<NaiveDate>,
     /// First sick day on or before.
     pub to: Option<NaiveDate>,
-    pub after: Option<Cursor>,
+    pub after: Option<Position>,
     pub limit: i64,
 }
 
@@ -221,9 +214,9 @@ pub fn list_own(
     conn: &mut DbConnection,
     employer_id: &str,
     employee_id: &str,
-    after: Option<&Cursor>,
+    after: Option<&Position>,
     limit: i64,
-) -> Result<(Vec<Absence>, Option<Cursor>), ApiError> {
+) -> Result<(Vec<Absence>, Option<Position>), ApiError> {
     let newest_first = absences::table
         .filter(absences::employer_id.eq(employer_id))
         .filter(absences::employee_id.eq(employee_id))
@@ -232,17 +225,15 @@ pub fn list_own(
         .limit(limit + 1);
     let rows: Vec<AbsenceRow> = match after {
         None => newest_first.load(conn)?,
-        Some(after) => newest_first
+        Some((created_at, id)) => newest_first
             .filter(
-                absences::created_at
-                    .lt(after.created_at)
-                    .or(absences::created_at
-                        .eq(after.created_at)
-                        .and(absences::id.lt(&after.id))),
+                absences::created_at.lt(*created_at).or(absences::created_at
+                    .eq(*created_at)
+                    .and(absences::id.lt(id))),
             )
             .load(conn)?,
     };
-    let (rows, next) = split_page(rows, limit);
+    let (rows, next) = cut(rows, limit);
     // All of the employee's partial recoveries (a handful) in one fixed-shape query, rather
     // than an `IN (…)` list whose length changes with the page.
     let partials = absence_partial_recoveries::table
@@ -263,7 +254,7 @@ pub fn list(
     conn: &mut DbConnection,
     employer_id: &str,
     filter: &ListFilter,
-) -> Result<(Vec<AbsenceRow>, Option<Cursor>), ApiError> {
+) -> Result<(Vec<AbsenceRow>, Option<Position>), ApiError> {
     let mut query = absences::table
         .filter(absences::employer_id.eq(employer_id.to_string()))
         .select(AbsenceRow::as_select())
@@ -282,15 +273,13 @@ pub fn list(
     if let Some(to) = filter.to {
         query = query.filter(absences::first_sick_day.le(to));
     }
-    if let Some(after) = &filter.after {
+    if let Some((created_at, id)) = &filter.after {
         query = query.filter(
-            absences::created_at
-                .lt(after.created_at)
-                .or(absences::created_at
-                    .eq(after.created_at)
-                    .and(absences::id.lt(after.id.clone()))),
+            absences::created_at.lt(*created_at).or(absences::created_at
+                .eq(*created_at)
+                .and(absences::id.lt(id.clone()))),
         );
     }
     let rows = query.load::<AbsenceRow>(conn)?;
-    Ok(split_page(rows, filter.limit))
+    Ok(cut(rows, filter.limit))
 }

@@ -13,7 +13,7 @@ use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
 use crate::db::{now, DbConnection};
 use crate::domain::{password, EmailAddress, Language};
-use crate::error::{ApiError, NotFound, Problem, TooManyRequests, Unauthorized};
+use crate::error::{ApiError, Conflict, Gone, Invalid, NotFound, TooManyRequests, Unauthorized};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
 use crate::state::AppState;
@@ -34,8 +34,8 @@ pub struct InvitationSent {
     responses(
         (status = 202, description = "Invitation e-mail queued", body = InvitationSent),
         Unauthorized,
-        (status = 404, description = "No such employee for this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The account is already active", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
     )
 )]
 #[post("/employees/{id}/invitation")]
@@ -245,9 +245,9 @@ fn void(conn: &mut DbConnection, invitation_id: &str, at: NaiveDateTime) -> Quer
     request_body = IdentityCheck,
     responses(
         (status = 200, description = "The details match; go on to choose a password", body = ActivationStatus),
-        (status = 400, description = "The details do not match (never says which), or invalid input", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Expired invitation, or voided after 5 wrong answers", body = Problem, content_type = "application/problem+json"),
+        Invalid,
+        NotFound,
+        Gone,
         TooManyRequests,
     )
 )]
@@ -286,9 +286,9 @@ pub async fn verify_identity(
     request_body = Activation,
     responses(
         (status = 201, description = "The account is active; log in next", body = ActivationStatus),
-        (status = 400, description = "Details do not match, or the password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         NotFound,
-        (status = 410, body = Problem, content_type = "application/problem+json"),
+        Gone,
         TooManyRequests,
     )
 )]

@@ -14,7 +14,7 @@ use crate::auth::{random_token, secret_digest, RateLimited};
 use crate::db::now;
 use crate::db::schema::{employees, password_resets};
 use crate::domain::{password, EmailAddress, Language};
-use crate::error::{ApiError, Problem, TooManyRequests};
+use crate::error::{ApiError, Gone, Invalid, NotFound, TooManyRequests};
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ pub struct NewPassword {
     request_body = ResetRequest,
     responses(
         (status = 202, description = "If an active account exists, an e-mail with a link is on its way"),
-        (status = 400, description = "Malformed body or e-mail address", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         TooManyRequests,
     )
 )]
@@ -104,9 +104,9 @@ pub async fn request_reset(
     request_body = NewPassword,
     responses(
         (status = 204, description = "Password set; every session ended; any login block lifted"),
-        (status = 400, description = "The password breaks the policy (errors[].field = password)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown or already used link", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "Expired link", body = Problem, content_type = "application/problem+json"),
+        Invalid,
+        NotFound,
+        Gone,
         TooManyRequests,
     )
 )]

@@ -16,7 +16,7 @@ use crate::db::{now, DbConnection};
 use crate::domain::{password, Language};
 use crate::employers::contacts;
 use crate::employers::models::DossierContacts;
-use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
+use crate::error::{ApiError, FieldError, Invalid, TooManyRequests, Unauthorized};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -155,9 +155,9 @@ pub async fn patch_me(
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Password changed"),
-        (status = 400, description = "Wrong current password (errors[].field = current_password) or a new password that breaks the policy (new_password)", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 429, description = "Blocked after 3 wrong passwords (the login's lockout: Retry-After, blocked_until), or rate limited", body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[put("/me/password")]

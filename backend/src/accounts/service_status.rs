@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::service_status;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ServiceUnavailable};
 use crate::state::AppState;
 
 const ROW: i32 = 1;
@@ -75,7 +75,7 @@ pub fn write(conn: &mut DbConnection, message: Option<&str>) -> Result<ServiceSt
     tag = "operations",
     responses(
         (status = 200, body = ServiceStatus),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
+        ServiceUnavailable,
     )
 )]
 #[get("/status")]

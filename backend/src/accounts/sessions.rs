@@ -15,7 +15,7 @@ use crate::config::AccountSettings;
 use crate::db::schema::{employees, refresh_tokens};
 use crate::db::{now, ChangedEmployees, DbConnection};
 use crate::domain::{password, EmailAddress};
-use crate::error::{ApiError, Invalid, Problem, Unauthorized};
+use crate::error::{ApiError, Invalid, Problem, TooManyRequests, Unauthorized};
 use crate::state::AppState;
 
 pub const REFRESH_COOKIE: &str = "verzuim_refresh";
@@ -169,7 +169,7 @@ fn removal_cookie(settings: &AccountSettings) -> Cookie<'static> {
         (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
         Invalid,
         (status = 401, description = "Wrong e-mail address or password (the same answer for unknown addresses)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Blocked after 3 failures, or as many checks as may still fail are running (Retry-After, blocked_until); or rate limited", body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/auth/login")]

@@ -7,9 +7,9 @@ use super::models::{AuditEntry, AuditFilter, AuditPage, AuditQuery};
 use super::queries;
 use crate::auth::scopes::AnyScope;
 use crate::auth::{EmployerClient, Scope};
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, Forbidden, Invalid, Unauthorized};
 use crate::state::AppState;
-use crate::web::paging::{page_limit, split_page};
+use crate::web::page::{page_limit, split_page};
 
 /// The employer's audit log, oldest first: entries about absences need `absences:read`,
 /// entries about documents `documents:read`; a token with one of the two sees those entries.
@@ -23,9 +23,9 @@ use crate::web::paging::{page_limit, split_page};
     params(AuditQuery),
     responses(
         (status = 200, body = AuditPage),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 403, description = "Token has neither absences:read nor documents:read", body = Problem, content_type = "application/problem+json"),
+        Forbidden,
     )
 )]
 #[get("/audit")]

@@ -42,36 +42,68 @@ pub struct ValidClient {
 /// Checks `token` as the extractor does, for the Idempotency-Key middleware too: a replay is
 /// served only to a caller who may make the request now.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<ValidClient, ApiError> {
+    verify(state, token)?.still_valid(state).await
+}
+
+/// A token whose signature, audience, expiry and scopes check out; whether its client may
+/// still use it needs the database ([`VerifiedToken::still_valid`]).
+pub struct VerifiedToken {
+    client_id: String,
+    employer_id: String,
+    generation: i32,
+    scopes: ScopeSet,
+}
+
+/// The checks that need no database. The extractor runs them (and the scope check) before its
+/// first wait, so that their 401 or 403 comes before any error of the body or query
+/// extractors, which actix polls alongside it.
+pub fn verify(state: &AppState, token: &str) -> Result<VerifiedToken, ApiError> {
     let claims = state
         .tokens
         .verify_client_token(token)
         .map_err(|e| ApiError::bearer_challenge(format!("The access token is not valid: {e}.")))?;
-    let (client_id, employer_id, generation) = (claims.sub.clone(), claims.emp.clone(), claims.gen);
-    let still_valid = state
-        .db
-        .run(move |conn| {
-            let found = api_clients::table
-                .filter(api_clients::id.eq(&client_id))
-                .filter(api_clients::employer_id.eq(&employer_id))
-                .filter(api_clients::revoked_at.is_null())
-                .filter(api_clients::token_generation.eq(generation))
-                .count()
-                .get_result::<i64>(conn)?;
-            Ok(found == 1)
-        })
-        .await?;
-    if !still_valid {
-        return Err(ApiError::bearer_challenge(
-            "The access token was revoked; fetch a new one.",
-        ));
-    }
     let scopes = ScopeSet::parse(&claims.scope)
         .map_err(|_| ApiError::bearer_challenge("The access token names an unknown scope."))?;
-    Ok(ValidClient {
+    Ok(VerifiedToken {
         client_id: claims.sub,
         employer_id: claims.emp,
+        generation: claims.gen,
         scopes,
     })
+}
+
+impl VerifiedToken {
+    /// The client still exists, is not revoked and has not rotated its secret since.
+    pub async fn still_valid(self, state: &AppState) -> Result<ValidClient, ApiError> {
+        let (client_id, employer_id, generation) = (
+            self.client_id.clone(),
+            self.employer_id.clone(),
+            self.generation,
+        );
+        let still_valid = state
+            .db
+            .run(move |conn| {
+                let found = api_clients::table
+                    .filter(api_clients::id.eq(&client_id))
+                    .filter(api_clients::employer_id.eq(&employer_id))
+                    .filter(api_clients::revoked_at.is_null())
+                    .filter(api_clients::token_generation.eq(generation))
+                    .count()
+                    .get_result::<i64>(conn)?;
+                Ok(found == 1)
+            })
+            .await?;
+        if !still_valid {
+            return Err(ApiError::bearer_challenge(
+                "The access token was revoked; fetch a new one.",
+            ));
+        }
+        Ok(ValidClient {
+            client_id: self.client_id,
+            employer_id: self.employer_id,
+            scopes: self.scopes,
+        })
+    }
 }
 
 /// 403 unless `scopes` holds `required`.
@@ -103,8 +135,9 @@ impl<S: RequiredScope + 'static> FromRequest for EmployerClient<S> {
             let state =
                 state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
             let token = token.ok_or_else(ApiError::missing_bearer)?;
-            let client = authenticate(&state, &token).await?;
-            require_scope(&client.scopes, S::SCOPE)?;
+            let verified = verify(&state, &token)?;
+            require_scope(&verified.scopes, S::SCOPE)?;
+            let client = verified.still_valid(&state).await?;
             req.extensions_mut().insert(AuthorisedFor(S::SCOPE));
             Ok(EmployerClient {
                 client_id: client.client_id,

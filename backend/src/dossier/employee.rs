@@ -4,13 +4,13 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use super::download::{download, DownloadResponses};
-use super::models::{MyDocument, MyDocumentPage, MyListQuery};
-use super::page;
-use super::queries::{self, ListFilter, Owner};
+use super::models::{MyDocument, MyDocumentPage};
+use super::queries::{self, ListFilter, Owner, Position};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, Invalid, NotFound, RangeNotSatisfiable, Unauthorized};
 use crate::state::AppState;
+use crate::web::page::{Cursor, NoFilter, PageQuery, Paged};
 
 /// The employee's dossier: the documents made visible to them, newest first.
 ///
@@ -20,21 +20,20 @@ use crate::state::AppState;
     operation_id = "list_my_documents",
     tag = "documents",
     security(("employee_bearer" = [])),
-    params(MyListQuery),
+    params(PageQuery),
     responses(
         (status = 200, body = MyDocumentPage),
-        (status = 400, description = "Bad limit, cursor or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
 #[get("/me/documents")]
 pub async fn list_mine(
     employee: AuthenticatedEmployee,
-    query: web::Query<MyListQuery>,
+    query: Paged<NoFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<MyDocumentPage>, ApiError> {
-    let query = query.into_inner();
-    let (limit, after) = page(query.limit, query.cursor.as_deref())?;
+    let Paged { limit, after, .. } = query;
     let page = state
         .db
         .run(move |conn| {
@@ -49,7 +48,7 @@ pub async fn list_mine(
             let (rows, next) = queries::list(conn, &filter)?;
             Ok(MyDocumentPage {
                 items: rows.into_iter().map(MyDocument::from).collect(),
-                next_cursor: next.map(|c| c.encode()),
+                next_cursor: next.as_ref().map(Cursor::encode),
             })
         })
         .await?;
@@ -65,7 +64,7 @@ pub async fn list_mine(
     responses(
         (status = 200, body = MyDocument),
         Unauthorized,
-        (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/me/documents/{id}")]
@@ -101,8 +100,8 @@ pub async fn get_mine(
     responses(
         DownloadResponses,
         Unauthorized,
-        (status = 404, description = "No such visible document in this dossier", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        RangeNotSatisfiable,
     )
 )]
 #[get("/me/documents/{id}/content")]

@@ -10,18 +10,21 @@ use super::changes;
 use super::content::sanitise_file_name;
 use super::download::{download, DownloadResponses};
 use super::models::{
-    AuthorRole, Document, DocumentChange, DocumentPage, DocumentPatch, DocumentResponse,
-    DocumentUpload, ListQuery,
+    AuthorRole, Document, DocumentChange, DocumentFilter, DocumentPage, DocumentPatch,
+    DocumentResponse, DocumentUpload,
 };
-use super::page;
-use super::queries::{self, ListFilter, Owner};
+use super::queries::{self, ListFilter, Owner, Position};
 use crate::audit::Actor;
 use crate::auth::scopes::{DocumentsRead, DocumentsWrite};
 use crate::auth::{EmployerClient, Scope};
 use crate::db::now;
 use crate::employers::employees::find_employee;
-use crate::error::{ApiError, Problem, Unauthorized, UnsupportedMediaType};
+use crate::error::{
+    ApiError, Invalid, NotFound, PayloadTooLarge, RangeNotSatisfiable, Unauthorized,
+    UnsupportedMediaType,
+};
 use crate::state::AppState;
+use crate::web::page::{Cursor, PageQuery, Paged};
 
 fn author_role(client: &EmployerClient<DocumentsWrite>) -> AuthorRole {
     if client.scopes.contains(Scope::EmployeesWrite) {
@@ -54,11 +57,11 @@ fn portal_url(state: &AppState) -> String {
     request_body(content = DocumentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = DocumentResponse, headers(("Location" = String, description = "The new document's URL"))),
-        (status = 400, description = "Missing, invalid, duplicate or unknown parts, each listed", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The file is larger than VERZUIM_MAX_UPLOAD_BYTES", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not multipart, or the file is not PDF, PNG, JPEG or plain text", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        PayloadTooLarge,
+        UnsupportedMediaType,
     )
 )]
 #[post("/employees/{id}/documents")]
@@ -138,23 +141,21 @@ pub async fn upload(
 #[utoipa::path(
     tag = "documents",
     security(("employer_oauth" = ["documents:read"])),
-    params(("id" = String, Path, description = "Employee id"), ListQuery),
+    params(("id" = String, Path, description = "Employee id"), PageQuery, DocumentFilter),
     responses(
         (status = 200, body = DocumentPage),
-        (status = 400, description = "Bad limit, cursor, filter or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, description = "No such employee of this employer", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/employees/{id}/documents")]
 pub async fn list_for_employee(
     client: EmployerClient<DocumentsRead>,
     path: web::Path<String>,
-    query: web::Query<ListQuery>,
+    query: Paged<DocumentFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<DocumentPage>, ApiError> {
-    let query = query.into_inner();
-    let (limit, after) = page(query.limit, query.cursor.as_deref())?;
     let employee_id = path.into_inner();
     let page = state
         .db
@@ -163,15 +164,15 @@ pub async fn list_for_employee(
             let filter = ListFilter {
                 employer_id: client.employer_id,
                 employee_id,
-                category: query.category,
-                visible: query.visible,
-                after,
-                limit,
+                category: query.filter.category,
+                visible: query.filter.visible,
+                after: query.after,
+                limit: query.limit,
             };
             let (rows, next) = queries::list(conn, &filter)?;
             Ok(DocumentPage {
                 items: rows.into_iter().map(DocumentResponse::from).collect(),
-                next_cursor: next.map(|c| c.encode()),
+                next_cursor: next.as_ref().map(Cursor::encode),
             })
         })
         .await?;
@@ -190,7 +191,7 @@ pub async fn list_for_employee(
     responses(
         (status = 200, body = DocumentResponse),
         Unauthorized,
-        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/documents/{id}")]
@@ -219,9 +220,9 @@ pub async fn get_one(
     request_body = DocumentPatch,
     responses(
         (status = 200, body = DocumentResponse),
-        (status = 400, description = "Invalid or unknown fields", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, description = "No such document of this employer, or its employee was deleted (their documents are kept but no longer changed)", body = Problem, content_type = "application/problem+json"),
+        NotFound,
         UnsupportedMediaType,
     )
 )]
@@ -257,7 +258,7 @@ pub async fn patch_one(
     responses(
         (status = 204, description = "Deleted"),
         Unauthorized,
-        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[delete("/documents/{id}")]
@@ -297,8 +298,8 @@ pub async fn delete_one(
     responses(
         DownloadResponses,
         Unauthorized,
-        (status = 404, description = "No such document of this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 416, description = "The range lies outside the file; Content-Range: bytes */size", body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        RangeNotSatisfiable,
     )
 )]
 #[get("/documents/{id}/content")]

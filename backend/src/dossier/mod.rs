@@ -24,12 +24,7 @@ pub mod upload;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::error::{ApiError, FieldError};
 pub use crate::storage::DocumentStorage;
-use queries::Cursor;
-
-const DEFAULT_PAGE_SIZE: i64 = 50;
-const MAX_PAGE_SIZE: i64 = 200;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(employer::upload)
@@ -41,33 +36,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(employee::list_mine)
         .service(employee::get_mine)
         .service(employee::content_mine);
-}
-
-/// A list request's page size and position, both checked; both errors are listed together.
-fn page(limit: Option<i64>, cursor: Option<&str>) -> Result<(i64, Option<Cursor>), ApiError> {
-    let mut errors = Vec::new();
-    let limit = limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            format!("must be between 1 and {MAX_PAGE_SIZE}"),
-        ));
-    }
-    let after = cursor.and_then(|text| {
-        let decoded = Cursor::decode(text);
-        if decoded.is_none() {
-            errors.push(FieldError::new(
-                "cursor",
-                "is not a cursor this API returned",
-            ));
-        }
-        decoded
-    });
-    if errors.is_empty() {
-        Ok((limit, after))
-    } else {
-        Err(ApiError::Validation(errors))
-    }
 }
 
 #[cfg(test)]

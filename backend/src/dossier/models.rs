@@ -290,16 +290,11 @@ impl TryFrom<DocumentPatch> for DocumentChange {
     }
 }
 
-/// The employer's list of one employee's documents.
+/// The filters of the employer's list of one employee's documents.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size, 1–200; 50 when left out.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+pub struct DocumentFilter {
     /// Only documents of this category.
     #[param(inline)]
     pub category: Option<Category>,
@@ -307,14 +302,4 @@ pub struct ListQuery {
     pub visible: Option<bool>,
 }
 
-/// The employee's list of their dossier.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MyListQuery {
-    /// Page size, 1–200; 50 when left out.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
+impl crate::web::page::FilterRules for DocumentFilter {}

@@ -2,7 +2,6 @@
 //! document (metadata or content) is recorded in the audit log in the same transaction that
 //! finds it (SPEC §7).
 
-use base64::Engine;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -12,6 +11,7 @@ use crate::audit::{self, Actor};
 use crate::db::schema::{absences, documents, employees};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::web::page::split_page;
 
 /// Who is looking: an employer sees all its documents, an employee only their visible ones.
 /// Anything else is not found, exactly like an id that does not exist.
@@ -132,46 +132,15 @@ pub fn find_changeable(
     Ok(document)
 }
 
-/// An opaque list position: the last item's `(document_date, created_at, id)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub document_date: NaiveDate,
-    pub created_at: NaiveDateTime,
-    pub id: String,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "{}|{}|{}",
-            self.document_date,
-            self.created_at.and_utc().timestamp_micros(),
-            self.id
-        ))
-    }
-
-    pub fn decode(text: &str) -> Option<Cursor> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text)
-            .ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let mut parts = text.splitn(3, '|');
-        let document_date = NaiveDate::parse_from_str(parts.next()?, "%Y-%m-%d").ok()?;
-        let created_at = chrono::DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
-        Some(Cursor {
-            document_date,
-            created_at: created_at.naive_utc(),
-            id: parts.next()?.to_string(),
-        })
-    }
-}
+/// Where a document list continues: the last item's `(document_date, created_at, id)`.
+pub type Position = (NaiveDate, NaiveDateTime, String);
 
 pub struct ListFilter {
     pub employer_id: String,
     pub employee_id: String,
     pub category: Option<Category>,
     pub visible: Option<bool>,
-    pub after: Option<Cursor>,
+    pub after: Option<Position>,
     pub limit: i64,
 }
 
@@ -179,7 +148,7 @@ pub struct ListFilter {
 pub fn list(
     conn: &mut DbConnection,
     filter: &ListFilter,
-) -> Result<(Vec<Document>, Option<Cursor>), ApiError> {
+) -> Result<(Vec<Document>, Option<Position>), ApiError> {
     let mut query = documents::table
         .filter(documents::employer_id.eq(filter.employer_id.clone()))
         .filter(documents::employee_id.eq(filter.employee_id.clone()))
@@ -197,30 +166,21 @@ pub fn list(
     if let Some(visible) = filter.visible {
         query = query.filter(documents::visible_to_employee.eq(visible));
     }
-    if let Some(after) = &filter.after {
+    if let Some((document_date, created_at, id)) = &filter.after {
         query = query.filter(
             documents::document_date
-                .lt(after.document_date)
-                .or(documents::document_date.eq(after.document_date).and(
+                .lt(*document_date)
+                .or(documents::document_date.eq(*document_date).and(
                     documents::created_at
-                        .lt(after.created_at)
+                        .lt(*created_at)
                         .or(documents::created_at
-                            .eq(after.created_at)
-                            .and(documents::id.lt(after.id.clone()))),
+                            .eq(*created_at)
+                            .and(documents::id.lt(id.clone()))),
                 )),
         );
     }
-    let mut rows = query.load::<Document>(conn)?;
-    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| Cursor {
-            document_date: last.document_date,
-            created_at: last.created_at,
-            id: last.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok((rows, next))
+    let rows = query.load::<Document>(conn)?;
+    Ok(split_page(rows, filter.limit, |last| {
+        (last.document_date, last.created_at, last.id.clone())
+    }))
 }

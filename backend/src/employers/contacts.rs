@@ -13,7 +13,7 @@ use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::dossier_contacts;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized};
+use crate::error::{ApiError, FieldError, Invalid, NotFound, Unauthorized};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,7 +216,7 @@ pub fn save(
     responses(
         (status = 200, body = DossierContacts),
         Unauthorized,
-        (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/employees/{id}/dossier-contacts")]
@@ -250,7 +250,7 @@ pub async fn get_for_employee(
         (status = 200, body = DossierContacts),
         Invalid,
         Unauthorized,
-        (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[patch("/employees/{id}/dossier-contacts")]

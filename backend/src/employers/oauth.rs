@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::models::ApiClient;
 use crate::auth::{constant_time_eq, secret_digest, RateLimited, ScopeSet};
 use crate::db::schema::api_clients;
-use crate::error::ApiError;
+use crate::error::{ApiError, TooManyRequests};
 use crate::state::AppState;
 
 /// The one grant this endpoint speaks (documents `grant_type`).
@@ -115,7 +115,7 @@ impl TokenError {
         (status = 200, description = "Token issued", body = TokenResponse),
         (status = 400, description = "invalid_request, invalid_scope or unsupported_grant_type", body = OAuthError),
         (status = 401, description = "invalid_client", body = OAuthError),
-        (status = 429, description = "Too many token requests from this address", body = crate::error::Problem, content_type = "application/problem+json"),
+        TooManyRequests,
     )
 )]
 #[post("/oauth/token")]

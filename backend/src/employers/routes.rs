@@ -12,7 +12,7 @@ use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Invalid, Problem, Unauthorized, UnsupportedMediaType};
+use crate::error::{ApiError, Invalid, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
 use crate::state::AppState;
 
 /// Fields left out stay as they are; `arbodienst_email: null` removes the address.
@@ -115,7 +115,7 @@ pub async fn get_employer(
         (status = 200, body = EmployerResponse),
         Invalid,
         Unauthorized,
-        (status = 413, body = Problem, content_type = "application/problem+json"),
+        PayloadTooLarge,
         UnsupportedMediaType,
     )
 )]

@@ -6,10 +6,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::scopes::WebhooksManage;
 use crate::auth::EmployerClient;
-use crate::error::{ApiError, Problem, Unauthorized};
+use crate::error::{ApiError, Invalid, Unauthorized};
 use crate::events::feed::{self, FeedEvent};
 use crate::state::AppState;
-use crate::web::paging::page_limit;
+use crate::web::page::page_limit;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -42,7 +42,7 @@ pub struct FeedPage {
     params(FeedQuery),
     responses(
         (status = 200, body = FeedPage),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]

@@ -5,7 +5,7 @@ pub mod headers;
 pub mod idempotency;
 pub mod input;
 pub mod openapi;
-pub mod paging;
+pub mod page;
 pub mod spa;
 
 use actix_cors::Cors;

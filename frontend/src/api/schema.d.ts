@@ -1780,7 +1780,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1–200; 50 when left out. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; left out: the first page. */
                 cursor?: string;
                 status?: "open" | "recovered" | "cancelled";
                 /** @description Only this employee's absences. */
@@ -1804,7 +1804,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsencePage"];
                 };
             };
-            /** @description Bad limit, cursor, filter or unknown query parameter */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1870,7 +1870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such absence for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1931,7 +1931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such absence for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1940,7 +1940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The absence was cancelled */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2015,7 +2015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such absence for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2024,7 +2024,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Already cancelled */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2081,7 +2081,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployerAbsence"];
                 };
             };
-            /** @description Date before the first sick day or more than 14 days ahead */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2108,7 +2108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such absence for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2117,7 +2117,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The absence is not open */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2183,7 +2183,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such absence for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2192,7 +2192,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The absence was cancelled */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2228,7 +2228,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActivationStatus"];
                 };
             };
-            /** @description Details do not match, or the password breaks the policy (errors[].field = password) */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2237,7 +2237,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource for this caller (another employer's id answers the same) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,6 +2246,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The link expired or was voided: ask for a new one */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2263,7 +2264,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2299,7 +2300,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActivationStatus"];
                 };
             };
-            /** @description The details do not match (never says which), or invalid input */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2308,7 +2309,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown or already used link */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2317,7 +2318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Expired invitation, or voided after 5 wrong answers */
+            /** @description The link expired or was voided: ask for a new one */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2335,7 +2336,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2372,7 +2373,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description Bad limit or cursor */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2390,7 +2391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Token has neither absences:read nor documents:read */
+            /** @description The token does not carry the scope this operation needs */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2450,7 +2451,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Blocked after 3 failures, or as many checks as may still fail are running (Retry-After, blocked_until); or rate limited */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +2536,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Malformed body or e-mail address */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2553,7 +2554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2587,7 +2588,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The password breaks the policy (errors[].field = password) */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2596,7 +2597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown or already used link */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2605,7 +2606,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Expired link */
+            /** @description The link expired or was voided: ask for a new one */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2623,7 +2624,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Rate limited, or blocked (`Retry-After`; `blocked_until` for a blocked login) */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2700,7 +2701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such document of this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2748,7 +2749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such document of this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2783,7 +2784,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentResponse"];
                 };
             };
-            /** @description Invalid or unknown fields */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2810,7 +2811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such document of this employer, or its employee was deleted (their documents are kept but no longer changed) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2907,7 +2908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such document of this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2916,7 +2917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The range lies outside the file; Content-Range: bytes *\/size */
+            /** @description The range lies outside the file (`Content-Range: bytes *\/size`) */
             416: {
                 headers: {
                     [name: string]: unknown;
@@ -2932,7 +2933,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1–200; 50 when left out. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; left out: the first page. */
                 cursor?: string;
                 /** @description Only employees whose account has this status. */
                 status?: "not_invited" | "invited" | "active" | "blocked";
@@ -2953,7 +2954,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmployeePage"];
                 };
             };
-            /** @description Bad limit, cursor, status or unknown query parameter */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3037,7 +3038,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description E-mail address or external_id already used by another employee of this employer */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3046,6 +3047,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body (or the file, or the number of rows) is over its limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3104,7 +3106,7 @@ export interface operations {
                     "application/json": components["schemas"]["BulkResponse"];
                 };
             };
-            /** @description The body is not `{"employees": [...]}` */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3131,7 +3133,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Another request changed the same employees at the same moment; retry */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3140,7 +3142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description More than 10,000 rows, or a body over the size limit */
+            /** @description The body (or the file, or the number of rows) is over its limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3232,7 +3234,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description E-mail address already used by another employee of this employer */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3241,6 +3243,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body (or the file, or the number of rows) is over its limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3297,7 +3300,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer (or deleted) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3344,7 +3347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer (or already deleted) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3405,7 +3408,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer (or deleted) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3414,7 +3417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description E-mail address or external_id already used by another employee of this employer */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3423,6 +3426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body (or the file, or the number of rows) is over its limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3499,7 +3503,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3508,7 +3512,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The employee already has an open absence */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,7 +3546,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1–200; 50 when left out. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; left out: the first page. */
                 cursor?: string;
                 /** @description Only documents of this category. */
                 category?: "problem_analysis" | "plan_of_action" | "evaluation" | "first_year_evaluation" | "reintegration_report" | "medical_advice" | "correspondence" | "other";
@@ -3566,7 +3570,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentPage"];
                 };
             };
-            /** @description Bad limit, cursor, filter or unknown query parameter */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3593,7 +3597,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee of this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3635,7 +3639,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentResponse"];
                 };
             };
-            /** @description Missing, invalid, duplicate or unknown parts, each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3662,7 +3666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee of this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3680,7 +3684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The file is larger than VERZUIM_MAX_UPLOAD_BYTES */
+            /** @description The body (or the file, or the number of rows) is over its limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3689,7 +3693,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Not multipart, or the file is not PDF, PNG, JPEG or plain text */
+            /** @description The body is not of a media type this operation reads */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3746,7 +3750,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer (or deleted) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3807,7 +3811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer (or deleted) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3871,7 +3875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such employee for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,7 +3884,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The account is already active */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3976,6 +3980,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The body (or the file, or the number of rows) is over its limit */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4017,7 +4022,7 @@ export interface operations {
                     "application/json": components["schemas"]["FeedPage"];
                 };
             };
-            /** @description Bad limit or cursor */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4129,7 +4134,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1–200; 50 when left out. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; left out: the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -4188,7 +4193,7 @@ export interface operations {
                     "application/json": components["schemas"]["Absence"];
                 };
             };
-            /** @description Invalid or unknown fields (a diagnosis, say), each listed */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4206,7 +4211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description An absence is already open */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4254,7 +4259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such absence of this employee */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4306,7 +4311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource for this caller (another employer's id answers the same) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4315,7 +4320,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The absence is not open */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4358,7 +4363,7 @@ export interface operations {
                     "application/json": components["schemas"]["Absence"];
                 };
             };
-            /** @description Date before the first sick day or more than 14 days ahead */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4376,7 +4381,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such resource for this caller (another employer's id answers the same) */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4385,7 +4390,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The absence is not open */
+            /** @description The change conflicts with the resource's current state */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4410,7 +4415,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1–200; 50 when left out. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; left out: the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -4427,7 +4432,7 @@ export interface operations {
                     "application/json": components["schemas"]["MyDocumentPage"];
                 };
             };
-            /** @description Bad limit, cursor or unknown query parameter */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4476,7 +4481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such visible document in this dossier */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4555,7 +4560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such visible document in this dossier */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4564,7 +4569,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The range lies outside the file; Content-Range: bytes *\/size */
+            /** @description The range lies outside the file (`Content-Range: bytes *\/size`) */
             416: {
                 headers: {
                     [name: string]: unknown;
@@ -4595,7 +4600,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Wrong current password (errors[].field = current_password) or a new password that breaks the policy (new_password) */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4622,7 +4627,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Blocked after 3 wrong passwords (the login's lockout: Retry-After, blocked_until), or rate limited */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4659,7 +4664,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No open absence */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4710,7 +4715,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description Too many token requests from this address */
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -4738,6 +4743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ServiceStatus"];
                 };
             };
+            /** @description The database is not reachable; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4811,7 +4817,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookResponse"];
                 };
             };
-            /** @description Not an http(s) URL, a private address, no or unknown event types */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4903,7 +4909,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such webhook for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4919,7 +4925,7 @@ export interface operations {
             query?: {
                 /** @description Page size, 1–200; 50 when left out. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
+                /** @description `next_cursor` of the previous page; left out: the first page. */
                 cursor?: string;
             };
             header?: never;
@@ -4938,7 +4944,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeliveryPage"];
                 };
             };
-            /** @description Bad limit or cursor */
+            /** @description Invalid input; `errors` names each field that is wrong */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4965,7 +4971,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No such webhook for this employer */
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5012,7 +5018,7 @@ export interface operations {
                     "application/json": components["schemas"]["HealthStatus"];
                 };
             };
-            /** @description The database is not reachable */
+            /** @description The database is not reachable; try again later */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -21,7 +21,8 @@ use crate::auth::EmployerClient;
 use crate::db::schema::employees;
 use crate::db::{now, DbConnection};
 use crate::error::{
-    ApiError, FieldError, Problem, Unauthorized, UnsupportedMediaType, PROBLEM_JSON,
+    ApiError, Conflict, FieldError, Invalid, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    PROBLEM_JSON,
 };
 use crate::state::AppState;
 
@@ -352,10 +353,10 @@ fn email_taken() -> FieldError {
     request_body = BulkRequest,
     responses(
         (status = 200, description = "Every row's result", body = BulkResponse),
-        (status = 400, description = "The body is not `{\"employees\": [...]}`", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 409, description = "Another request changed the same employees at the same moment; retry", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "More than 10,000 rows, or a body over the size limit", body = Problem, content_type = "application/problem+json"),
+        Conflict,
+        PayloadTooLarge,
         UnsupportedMediaType,
         (status = 422, description = "atomic=true and some rows are bad: nothing written", body = BulkProblem, content_type = "application/problem+json"),
     )

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use base64::Engine;
 use chrono::NaiveDateTime;
 use diesel::dsl::{exists, not, sql};
 use diesel::prelude::*;
@@ -18,6 +17,7 @@ use crate::db::schema::{
 };
 use crate::db::{ChangedEmployees, DbConnection, MultiBackend};
 use crate::error::ApiError;
+use crate::web::page::split_page;
 
 /// Bind parameters per `IN (…)` list: far below SQLite's and PostgreSQL's limits.
 const IN_LIST_CHUNK: usize = 500;
@@ -315,42 +315,15 @@ pub fn employee_response(
     Ok(EmployeeResponse::new(employee, state))
 }
 
-/// An opaque position in the list: the last item's `(created_at, id)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub created_at: NaiveDateTime,
-    pub id: String,
-}
-
-impl Cursor {
-    pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
-            "{}|{}",
-            self.created_at.and_utc().timestamp_micros(),
-            self.id
-        ))
-    }
-
-    pub fn decode(text: &str) -> Option<Cursor> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(text)
-            .ok()?;
-        let text = String::from_utf8(bytes).ok()?;
-        let (micros, id) = text.split_once('|')?;
-        let created_at = chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-        Some(Cursor {
-            created_at: created_at.naive_utc(),
-            id: id.to_string(),
-        })
-    }
-}
+/// Where an employee list continues: the last item's `(created_at, id)`.
+pub type Position = (NaiveDateTime, String);
 
 /// What a list request asks for, already validated.
 #[derive(Debug, Clone)]
 pub struct ListFilter {
     pub status: Option<AccountStatus>,
     pub email_normalised: Option<String>,
-    pub after: Option<Cursor>,
+    pub after: Option<Position>,
     pub limit: i64,
 }
 
@@ -361,7 +334,7 @@ pub fn list_employees(
     employer_id: &str,
     filter: &ListFilter,
     now: NaiveDateTime,
-) -> Result<(Vec<Employee>, Option<Cursor>), ApiError> {
+) -> Result<(Vec<Employee>, Option<Position>), ApiError> {
     let mut query = employees::table
         .filter(employees::employer_id.eq(employer_id.to_string()))
         .filter(employees::deleted_at.is_null())
@@ -372,13 +345,13 @@ pub fn list_employees(
     if let Some(email) = &filter.email_normalised {
         query = query.filter(employees::email_normalised.eq(email.clone()));
     }
-    if let Some(after) = &filter.after {
+    if let Some((created_at, id)) = &filter.after {
         query = query.filter(
             employees::created_at
-                .gt(after.created_at)
+                .gt(*created_at)
                 .or(employees::created_at
-                    .eq(after.created_at)
-                    .and(employees::id.gt(after.id.clone()))),
+                    .eq(*created_at)
+                    .and(employees::id.gt(id.clone()))),
         );
     }
     if let Some(status) = filter.status {
@@ -414,34 +387,8 @@ pub fn list_employees(
                 .filter(not(invitation_open)),
         };
     }
-    let mut rows = query.load::<Employee>(conn)?;
-    let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|last| Cursor {
-            created_at: last.created_at,
-            id: last.id.clone(),
-        })
-    } else {
-        None
-    };
-    Ok((rows, next))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Cursor;
-
-    #[test]
-    fn cursor_round_trips_and_rejects_garbage() {
-        let cursor = Cursor {
-            created_at: chrono::DateTime::from_timestamp_micros(1_764_000_000_123_456)
-                .unwrap()
-                .naive_utc(),
-            id: "0b6f1c0e-3f7e-4c1a-9d7e-2f1c0e3f7e4c".into(),
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        assert_eq!(Cursor::decode("not a cursor"), None);
-        assert_eq!(Cursor::decode(""), None);
-    }
+    let rows = query.load::<Employee>(conn)?;
+    Ok(split_page(rows, filter.limit, |last| {
+        (last.created_at, last.id.clone())
+    }))
 }

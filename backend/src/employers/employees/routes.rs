@@ -8,32 +8,28 @@ use super::models::{AccountStatus, EmployeePage, EmployeeResponse};
 use super::queries::{
     account_states, email_conflict, email_taken_by, employee_response, external_id_conflict,
     external_id_taken_by, find_by_external_id, find_employee, insert_employees, list_employees,
-    lock_employer, new_employee, revoke_access, update_employee, Cursor, ListFilter,
+    lock_employer, new_employee, revoke_access, update_employee, ListFilter, Position,
 };
 use super::validation::{effective_changes, today, EmployeeInput, EmployeePatch, ExternalId};
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::now;
 use crate::db::schema::employees;
-use crate::error::{ApiError, FieldError, Invalid, Problem, Unauthorized, UnsupportedMediaType};
+use crate::error::{
+    ApiError, Conflict, Invalid, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
-
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
-pub const MAX_PAGE_SIZE: i64 = 200;
+use crate::web::page::{Cursor, FilterRules, PageQuery, Paged};
 
 fn location(id: &str) -> String {
     format!("/api/v1/employees/{id}")
 }
 
+/// The filters of the employee list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// Page size, 1–200; 50 when left out.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
+pub struct EmployeeFilter {
     /// Only employees whose account has this status.
     #[param(inline)]
     pub status: Option<AccountStatus>,
@@ -41,40 +37,7 @@ pub struct ListQuery {
     pub email: Option<String>,
 }
 
-impl ListQuery {
-    fn into_filter(self) -> Result<ListFilter, ApiError> {
-        let mut errors = Vec::new();
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-            errors.push(FieldError::new(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
-            ));
-        }
-        let after = match self.cursor.as_deref() {
-            None => None,
-            Some(text) => {
-                let cursor = Cursor::decode(text);
-                if cursor.is_none() {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "is not a cursor this API returned",
-                    ));
-                }
-                cursor
-            }
-        };
-        if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
-        }
-        Ok(ListFilter {
-            status: self.status,
-            email_normalised: self.email.map(|e| e.trim().to_lowercase()),
-            after,
-            limit,
-        })
-    }
-}
+impl FilterRules for EmployeeFilter {}
 
 /// List the employer's employees, oldest first, a page at a time.
 ///
@@ -84,20 +47,25 @@ impl ListQuery {
     operation_id = "list_employees",
     tag = "employees",
     security(("employer_oauth" = ["employees:read"])),
-    params(ListQuery),
+    params(PageQuery, EmployeeFilter),
     responses(
         (status = 200, body = EmployeePage),
-        (status = 400, description = "Bad limit, cursor, status or unknown query parameter", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
 #[get("/employees")]
 pub async fn list(
     client: EmployerClient<EmployeesRead>,
-    query: web::Query<ListQuery>,
+    query: Paged<EmployeeFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployeePage>, ApiError> {
-    let filter = query.into_inner().into_filter()?;
+    let filter = ListFilter {
+        status: query.filter.status,
+        email_normalised: query.filter.email.map(|e| e.trim().to_lowercase()),
+        after: query.after,
+        limit: query.limit,
+    };
     let page = state
         .db
         .run(move |conn| {
@@ -115,7 +83,7 @@ pub async fn list(
                 .collect::<Result<Vec<_>, ApiError>>()?;
             Ok(EmployeePage {
                 items,
-                next_cursor: next.map(|c| c.encode()),
+                next_cursor: next.as_ref().map(Cursor::encode),
             })
         })
         .await?;
@@ -132,8 +100,8 @@ pub async fn list(
         (status = 201, body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
         Invalid,
         Unauthorized,
-        (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
+        Conflict,
+        PayloadTooLarge,
         UnsupportedMediaType,
     )
 )]
@@ -184,7 +152,7 @@ pub async fn create(
     responses(
         (status = 200, body = EmployeeResponse),
         Unauthorized,
-        (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/employees/{id}")]
@@ -216,9 +184,9 @@ pub async fn get_one(
         (status = 200, body = EmployeeResponse),
         Invalid,
         Unauthorized,
-        (status = 404, description = "No such employee for this employer (or deleted)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E-mail address or external_id already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
         UnsupportedMediaType,
     )
 )]
@@ -283,7 +251,7 @@ pub async fn patch_one(
     responses(
         (status = 204, description = "Deleted; every session of the employee is revoked"),
         Unauthorized,
-        (status = 404, description = "No such employee for this employer (or already deleted)", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[delete("/employees/{id}")]
@@ -330,8 +298,8 @@ pub async fn delete_one(
         (status = 201, description = "Created", body = EmployeeResponse, headers(("Location" = String, description = "The new employee's URL"))),
         Invalid,
         Unauthorized,
-        (status = 409, description = "E-mail address already used by another employee of this employer", body = Problem, content_type = "application/problem+json"),
-        (status = 413, body = Problem, content_type = "application/problem+json"),
+        Conflict,
+        PayloadTooLarge,
         UnsupportedMediaType,
     )
 )]

@@ -6,17 +6,17 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use super::delivery::{new_secret, DeliveryError};
 use super::destination::parse_url;
 use super::models::{
-    DeliveriesQuery, DeliveryAttempt, DeliveryAttemptView, DeliveryPage, WebhookInput, WebhookList,
-    WebhookResponse, WebhookRow,
+    DeliveryAttempt, DeliveryAttemptView, DeliveryPage, WebhookInput, WebhookList, WebhookResponse,
+    WebhookRow,
 };
 use super::{changes, queries};
 use crate::auth::scopes::WebhooksManage;
 use crate::auth::EmployerClient;
 use crate::db::now;
-use crate::error::{ApiError, FieldError, Problem, Unauthorized};
+use crate::error::{ApiError, FieldError, Invalid, NotFound, Unauthorized};
 use crate::events::feed::EventKind;
 use crate::state::AppState;
-use crate::web::paging::{page_limit, split_page};
+use crate::web::page::{split_page, Cursor, NoFilter, PageQuery, Paged};
 
 /// The employer's webhook endpoints, oldest first (without their secrets).
 ///
@@ -55,7 +55,7 @@ pub async fn list(
     request_body = WebhookInput,
     responses(
         (status = 201, body = WebhookResponse),
-        (status = 400, description = "Not an http(s) URL, a private address, no or unknown event types", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
     )
 )]
@@ -121,7 +121,7 @@ pub async fn create(
     responses(
         (status = 204, description = "Removed"),
         Unauthorized,
-        (status = 404, description = "No such webhook for this employer", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[delete("/webhooks/{id}")]
@@ -146,28 +146,24 @@ pub async fn remove(
 #[utoipa::path(
     tag = "webhooks",
     security(("employer_oauth" = ["webhooks:manage"])),
-    params(("id" = String, Path, format = Uuid), DeliveriesQuery),
+    params(("id" = String, Path, format = Uuid), PageQuery),
     responses(
         (status = 200, body = DeliveryPage),
-        (status = 400, description = "Bad limit or cursor", body = Problem, content_type = "application/problem+json"),
+        Invalid,
         Unauthorized,
-        (status = 404, description = "No such webhook for this employer", body = Problem, content_type = "application/problem+json"),
+        NotFound,
     )
 )]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn deliveries(
     client: EmployerClient<WebhooksManage>,
     id: web::Path<String>,
-    query: web::Query<DeliveriesQuery>,
+    query: Paged<NoFilter, i64>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<DeliveryPage>, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let before = match query.cursor.as_deref() {
-        None => i64::MAX,
-        Some(text) => text
-            .parse::<i64>()
-            .map_err(|_| ApiError::invalid("cursor", "is not a cursor this API returned"))?,
-    };
+    let Paged { limit, after, .. } = query;
+    // Newest first: the page continues below the last row id seen.
+    let before = after.unwrap_or(i64::MAX);
     let id = id.into_inner();
     let rows = state
         .db
@@ -194,6 +190,6 @@ pub async fn deliveries(
                 },
             })
             .collect(),
-        next_cursor: next_cursor.map(|c| c.to_string()),
+        next_cursor: next_cursor.as_ref().map(Cursor::encode),
     }))
 }

@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::delivery::DeliveryError;
 
@@ -65,17 +65,6 @@ impl WebhookResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookList {
     pub items: Vec<WebhookResponse>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct DeliveriesQuery {
-    /// Page size, 1–200; 50 when left out.
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// One delivery attempt, as stored.
