@@ -95,6 +95,10 @@ pub struct AccountSettings {
     pub lockout_threshold: i32,
     pub lockout_duration: TimeDelta,
     pub reset_ttl: TimeDelta,
+    /// How long an `mfa_token` (a right password waiting for its second factor) works.
+    pub mfa_challenge_ttl: TimeDelta,
+    /// How long the link that confirms a changed e-mail address works.
+    pub email_change_ttl: TimeDelta,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: TimeDelta,
     /// Argon2 runs on this many (low-priority) threads, so a login storm cannot starve other work.
@@ -280,6 +284,8 @@ impl Settings {
                 lockout_threshold: parse_number(&get, "VERZUIM_LOCKOUT_THRESHOLD", 3)?,
                 lockout_duration: time_span(&get, "VERZUIM_LOCKOUT_SECONDS", 3600)?,
                 reset_ttl: time_span(&get, "VERZUIM_RESET_TTL_SECONDS", 3600)?,
+                mfa_challenge_ttl: time_span(&get, "VERZUIM_MFA_CHALLENGE_TTL_SECONDS", 300)?,
+                email_change_ttl: time_span(&get, "VERZUIM_EMAIL_CHANGE_TTL_SECONDS", 86_400)?,
                 access_token_ttl: seconds(&get, "VERZUIM_ACCESS_TOKEN_TTL_SECONDS", 900)?,
                 refresh_token_ttl: time_span(
                     &get,

@@ -132,6 +132,13 @@ pub enum ApiError {
     IdentityMismatch,
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// A wrong or reused second-factor code at `/auth/mfa`, or an `mfa_token` that is no longer
+    /// valid.
+    #[error("invalid second factor")]
+    InvalidSecondFactor(String),
+    /// The token reaches only the enrolment routes until a second factor is set up.
+    #[error("second factor enrolment required")]
+    MfaEnrolmentRequired,
     /// Blocked (lockout) or rate limited; `retry_after` in seconds.
     #[error("too many requests: {detail}")]
     TooManyRequests {
@@ -194,6 +201,11 @@ impl ApiError {
             ApiError::Gone(_) => ("gone", "No longer valid"),
             ApiError::IdentityMismatch => ("identity-mismatch", "Details do not match"),
             ApiError::InvalidCredentials => ("invalid-credentials", "Login failed"),
+            ApiError::InvalidSecondFactor(_) => ("invalid-second-factor", "Login failed"),
+            ApiError::MfaEnrolmentRequired => (
+                "mfa-enrolment-required",
+                "Two-step login must be set up first",
+            ),
             ApiError::TooManyRequests {
                 blocked_until: Some(_),
                 ..
@@ -219,6 +231,8 @@ impl ApiError {
                 "The e-mail address and date of birth do not match our records.".into()
             }
             ApiError::InvalidCredentials => "The e-mail address or password is incorrect.".into(),
+            ApiError::MfaEnrolmentRequired => "Your employer requires two-step login: set up an authenticator app (POST /api/v1/me/mfa/totp) before anything else.".into(),
+            ApiError::InvalidSecondFactor(detail) => detail.clone(),
             ApiError::RangeNotSatisfiable { size } => {
                 format!("The requested range is not within the document's {size} bytes.")
             }
@@ -270,7 +284,10 @@ impl ResponseError for ApiError {
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::IdentityMismatch => StatusCode::BAD_REQUEST,
-            ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            ApiError::InvalidCredentials | ApiError::InvalidSecondFactor(_) => {
+                StatusCode::UNAUTHORIZED
+            }
+            ApiError::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

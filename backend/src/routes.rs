@@ -25,9 +25,10 @@ use crate::auth::Scope;
     modifiers(&SecuritySchemes),
     tags(
         (name = "auth", description = "Tokens for employer systems (OAuth 2.0 client credentials)"),
-        (name = "sessions", description = "Employee login, refresh, logout and password reset"),
+        (name = "sessions", description = "Employee login (one login per person, with a second factor), refresh, switching employment, logout and password reset"),
         (name = "activation", description = "An employee's first visit: the identity check of an invitation, then choosing a password"),
         (name = "profile", description = "The employee's own data, language, notification preference and password"),
+        (name = "security", description = "The employee's second factors: an authenticator app (TOTP) and its recovery codes"),
         (name = "employer", description = "The calling client's own employer"),
         (name = "employees", description = "The employer's employees: single, upsert by external id, and bulk sync"),
         (name = "absences", description = "Sick reports, recovery, corrections and the Poortwachter timeline"),

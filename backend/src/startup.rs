@@ -67,6 +67,22 @@ impl Application {
         tokio::task::spawn_blocking(move || migrating.migrate())
             .await?
             .map_err(|e| anyhow::anyhow!("{e}: {}", error_cause(&e)))?;
+        // What migration 10 could not do in SQL: reset links for accounts merged into one login.
+        let (adopting, public_url, reset_ttl) = (
+            db.clone(),
+            settings.public_url.clone(),
+            settings.accounts.reset_ttl,
+        );
+        let merged = tokio::task::spawn_blocking(move || {
+            adopting.run_blocking(|conn| {
+                crate::accounts::password_reset::adopt_legacy_passwords(conn, &public_url, reset_ttl)
+            })
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("{e}: {}", error_cause(&e)))?;
+        if merged > 0 {
+            tracing::info!(accounts = merged, "accounts merged into one login per address");
+        }
 
         let tokens = TokenKeys::load(
             settings.jwt_secret.as_ref(),

@@ -28,7 +28,14 @@ const me = {
   account_status: 'active',
   notify_new_documents: true,
   employer_name: 'Bakkerij De Korenschoof B.V.',
+  employments: [
+    { employee_id: '11111111-1111-4111-8111-111111111111', employer_id: 'e1', employer_name: 'Bakkerij De Korenschoof B.V.' },
+    { employee_id: '66666666-6666-4666-8666-666666666666', employer_id: 'e2', employer_name: 'Zorggroep De Linde' },
+  ],
+  security: { totp_enabled: true, recovery_codes_left: 2, mfa_required: true },
 };
+const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const recoveryCodes = Array.from({ length: 10 }, (_, i) => `k${i}q7-a2mz-9xp${i}`);
 const openAbsence = {
   id: '22222222-2222-4222-8222-222222222222',
   employee_id: me.id,
@@ -120,13 +127,28 @@ function mockApi(scenario) {
     if (path === '/status')
       return json(200, scenario.statusMessage ? { message: scenario.statusMessage, updated_at: new Date().toISOString() } : { message: null });
     if (path === '/auth/refresh')
-      return scenario.authed ? json(200, { access_token: 'tok', token_type: 'Bearer', expires_in: 900 }) : problem(401, 'Unauthorized');
+      return scenario.authed
+        ? json(200, { access_token: 'tok', token_type: 'Bearer', expires_in: 900, mfa_enrolment_required: !!scenario.enrol && !scenario.enrolled })
+        : problem(401, 'Unauthorized');
+    if (path === '/auth/login' && scenario.mfa) return json(200, { mfa_required: true, mfa_token: 'mfa', methods: ['totp', 'recovery_code'] });
+    if (path === '/auth/mfa') return problem(401, 'Login failed', { type: '/problems/invalid-second-factor' });
+    if (path === '/me/mfa/totp' && req.method() === 'POST')
+      return json(201, { secret, otpauth_uri: `otpauth://totp/Verzuim:${me.email}?secret=${secret}&issuer=Verzuim&algorithm=SHA1&digits=6&period=30` });
+    if (path === '/me/mfa/totp/confirm') {
+      scenario.enrolled = true;
+      return json(200, { recovery_codes: recoveryCodes });
+    }
+    if (path === '/me/mfa/recovery-codes') return json(200, { recovery_codes: recoveryCodes });
+    if (path.startsWith('/auth/email-change/')) return problem(409, 'Conflict');
     if (path === '/auth/login') {
       const until = new Date(Date.now() + 3600_000);
       return problem(429, 'Too many failed attempts', { detail: `Blocked until ${until.toISOString()}`, blocked_until: until.toISOString() }, { 'Retry-After': '3600' });
     }
-    if (path.startsWith('/activation/') && path.endsWith('/verify')) return json(200, { ok: true });
-    if (path === '/me') return json(200, me);
+    if (path.startsWith('/activation/') && path.endsWith('/verify'))
+      return json(200, { status: 'ok', login_exists: !!scenario.linking, login_has_mfa: !!scenario.linking });
+    if (path.startsWith('/activation/') && scenario.linking)
+      return problem(400, 'Invalid', { errors: [{ field: 'password', message: 'wrong password' }] });
+    if (path === '/me') return json(200, scenario.oneEmployer ? { ...me, employments: me.employments.slice(0, 1), security: { totp_enabled: false, recovery_codes_left: 0, mfa_required: false } } : me);
     if (path === '/me/absences')
       return json(200, { items: scenario.open === false ? [oldAbsence] : [openAbsence, oldAbsence], next_cursor: null });
     if (path === '/me/timeline') return scenario.open === false ? problem(404, 'Not Found') : json(200, timeline);
@@ -162,6 +184,60 @@ const pages = [
   { name: 'dossier', url: '/dossier', scenario: { authed: true } },
   { name: 'profile', url: '/profile', scenario: { authed: true } },
   { name: 'home-en', url: '/', scenario: { authed: true }, locale: 'en-GB', meOverride: true },
+  { name: 'login-code', url: '/login', scenario: { authed: false, mfa: true }, act: async (p) => {
+      await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
+      await p.getByLabel('Wachtwoord').fill('paarse fiets op de dijk');
+      await p.getByRole('button', { name: 'Inloggen' }).click();
+      await p.getByLabel('Code van 6 cijfers').fill('123456');
+      await p.getByRole('button', { name: 'Bevestigen' }).click();
+      await p.locator('.field__error').filter({ hasText: 'klopt niet' }).waitFor();
+    } },
+  { name: 'login-recovery-code', url: '/login', scenario: { authed: false, mfa: true }, act: async (p) => {
+      await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
+      await p.getByLabel('Wachtwoord').fill('paarse fiets op de dijk');
+      await p.getByRole('button', { name: 'Inloggen' }).click();
+      await p.getByRole('button', { name: 'Gebruik een herstelcode' }).click();
+      await p.getByLabel('Herstelcode').fill('k0q7-a2mz-9xp0');
+    } },
+  { name: 'security-setup', url: '/dossier', scenario: { authed: true, enrol: true }, act: async (p) => {
+      await p.waitForURL(/\/security\/setup$/);
+      await p.getByRole('img').waitFor();
+    } },
+  { name: 'security-setup-codes', url: '/security/setup', scenario: { authed: true, enrol: true }, act: async (p) => {
+      await p.getByLabel('Code van 6 cijfers').fill('123456');
+      await p.getByRole('button', { name: 'Bevestigen' }).click();
+      await p.getByRole('heading', { name: 'Bewaar je herstelcodes' }).waitFor();
+      await p.getByRole('button', { name: 'Verder' }).click();
+      await p.getByText('Zet een vinkje').waitFor();
+    } },
+  { name: 'profile-security', url: '/profile', scenario: { authed: true }, act: async (p) => {
+      await p.getByText('Nieuwe herstelcodes maken').click();
+      await p.getByText('Authenticator-app verwijderen').click();
+    } },
+  { name: 'profile-new-codes', url: '/profile', scenario: { authed: true }, act: async (p) => {
+      await p.getByText('Nieuwe herstelcodes maken').click();
+      await p.getByLabel('Huidig wachtwoord').first().fill('paarse fiets op de dijk');
+      await p.getByRole('button', { name: 'Nieuwe codes maken' }).click();
+      await p.getByRole('heading', { name: 'Je nieuwe herstelcodes' }).waitFor();
+    } },
+  { name: 'profile-no-totp', url: '/profile', scenario: { authed: true, oneEmployer: true } },
+  { name: 'activate-link', url: '/activate/abc', scenario: { authed: false, linking: true }, act: async (p) => {
+      await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
+      await p.getByLabel('Geboortedatum').fill('1985-04-12');
+      await p.getByRole('button', { name: 'Volgende' }).click();
+      await p.getByLabel('Je huidige wachtwoord').fill('verkeerd');
+      await p.getByLabel('Code van 6 cijfers').fill('123456');
+      await p.getByRole('button', { name: 'Werkgever toevoegen' }).click();
+      await p.locator('.field__error').filter({ hasText: 'klopt niet' }).first().waitFor();
+    } },
+  { name: 'confirm-email', url: '/confirm-email/tok', scenario: { authed: false } },
+  { name: 'confirm-email-taken', url: '/confirm-email/tok', scenario: { authed: false }, act: async (p) => {
+      await p.getByRole('button', { name: 'E-mailadres bevestigen' }).click();
+      await p.getByText('hoort al bij een andere').waitFor();
+    } },
+  { name: 'help-en', url: '/help', scenario: { authed: false }, locale: 'en-GB', act: async (p) => {
+      for (const s of await p.locator('summary').all()) await s.click();
+    } },
   { name: 'desktop-home', url: '/', scenario: { authed: true }, width: 1280 },
 ];
 

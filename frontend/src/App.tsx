@@ -1,7 +1,7 @@
 import { lazy, useEffect, type ComponentType } from 'react';
 import { Route, Routes, useLocation, useNavigate } from 'react-router';
 import { setSessionExpiredHandler } from './api/client';
-import { RequireAuth } from './auth/RequireAuth';
+import { ENROLMENT_PATH, RequireAuth } from './auth/RequireAuth';
 import { Layout } from './components/Layout';
 import { LoginPage } from './pages/Login';
 
@@ -14,6 +14,7 @@ function lazyPage<K extends string>(load: () => Promise<Record<K, ComponentType>
 // has to be usable quickly on a slow phone (issue 7).
 const AbsencesPage = lazyPage(() => import('./pages/Absences'), 'AbsencesPage');
 const ActivatePage = lazyPage(() => import('./pages/Activate'), 'ActivatePage');
+const ConfirmEmailPage = lazyPage(() => import('./pages/ConfirmEmail'), 'ConfirmEmailPage');
 const DossierPage = lazyPage(() => import('./pages/Dossier'), 'DossierPage');
 const ForgotPasswordPage = lazyPage(() => import('./pages/ForgotPassword'), 'ForgotPasswordPage');
 const HelpPage = lazyPage(() => import('./pages/Help'), 'HelpPage');
@@ -23,6 +24,7 @@ const ProfilePage = lazyPage(() => import('./pages/Profile'), 'ProfilePage');
 const RecoveryPage = lazyPage(() => import('./pages/Recovery'), 'RecoveryPage');
 const ReportSickPage = lazyPage(() => import('./pages/ReportSick'), 'ReportSickPage');
 const ResetPasswordPage = lazyPage(() => import('./pages/ResetPassword'), 'ResetPasswordPage');
+const SecuritySetupPage = lazyPage(() => import('./pages/SecuritySetup'), 'SecuritySetupPage');
 
 /** When a refresh fails mid-session: to /login?next=<current page>, and back after login. */
 function SessionExpiryRedirect() {
@@ -49,6 +51,7 @@ export function App() {
           <Route path="/forgot-password" element={<ForgotPasswordPage />} />
           <Route path="/reset-password/:token" element={<ResetPasswordPage />} />
           <Route path="/activate/:token" element={<ActivatePage />} />
+          <Route path="/confirm-email/:token" element={<ConfirmEmailPage />} />
           <Route path="/help" element={<HelpPage />} />
           <Route element={<RequireAuth />}>
             <Route index element={<HomePage />} />
@@ -57,6 +60,7 @@ export function App() {
             <Route path="/absences" element={<AbsencesPage />} />
             <Route path="/dossier" element={<DossierPage />} />
             <Route path="/profile" element={<ProfilePage />} />
+            <Route path={ENROLMENT_PATH} element={<SecuritySetupPage />} />
           </Route>
           <Route path="*" element={<NotFoundPage />} />
         </Route>

@@ -138,6 +138,7 @@ on_both_databases! {
                 first_name: "Sanne".into(),
                 reset_url: format!("http://verzuim.test/reset/{language:?}-token"),
                 valid_minutes: 60,
+                logins_merged: false,
             });
         }
         let received = smtp.wait_for(2, WAIT).await;

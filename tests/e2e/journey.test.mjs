@@ -4,10 +4,15 @@
 // For each device (360×740 phone, 1280×800 desktop) and language (nl with browser locale nl-NL,
 // en with browser locale en-US): the employer creates and invites an employee through the API;
 // the employee opens the link from the received e-mail, fails the identity check once, passes
-// it, chooses a password (policy feedback, the server's common-password verdict), logs in, sees
-// home ("Ziek melden"), the other screens, the employer's data in the profile, switches
-// language; logs out; is blocked after 3 wrong passwords and sees until when; resets the
-// password from the e-mail link; logs in with the new one; logs out.
+// it, chooses a password (policy feedback, the server's common-password verdict), logs in, sets
+// up two-step login (the employer's default policy requires it: QR code and key, a TOTP code
+// computed here, the recovery codes once), sees home ("Ziek melden"), the other screens, the
+// employer's data and the security state in the profile, makes new recovery codes, switches
+// language; logs out; logs in with password and code (a wrong code first); is blocked after 3
+// wrong passwords and sees until when; resets the password from the e-mail link; logs in with
+// the new one (still with the code: the reset keeps the factors); logs in once with a recovery
+// code; a second employer invites the same address, which is linked to the login with its
+// password and code; switches between the two employments; logs out.
 // Every screen: axe WCAG 2.1 A/AA without violations, no horizontal scroll at 360 px, no CSP
 // violation, a screenshot in screenshots/<device>-<lang>/.
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +22,7 @@ import { join } from 'node:path';
 import { startSmtpCapture } from './support/smtp.mjs';
 import { employerSession, repoRoot, startServer } from './support/server.mjs';
 import { launchBrowser, openDevice } from './support/browser.mjs';
+import { totpSession } from './support/totp.mjs';
 
 const locales = {
   nl: JSON.parse(readFileSync(join(repoRoot, 'frontend/src/i18n/locales/nl.json'), 'utf8')),
@@ -58,11 +64,14 @@ let smtp;
 let server;
 let browser;
 let employer;
+/** A second employer, for the employee of two employers with one login (SPEC §8). */
+let employer2;
 
 before(async () => {
   smtp = await startSmtpCapture();
   server = await startServer({ smtpPort: smtp.port });
   employer = await employerSession(server, 'Bakkerij De Korenschoof B.V.');
+  employer2 = await employerSession(server, 'Zorggroep De Linde');
   browser = await launchBrowser();
 });
 
@@ -101,7 +110,8 @@ for (const { width, height } of DEVICES) {
   for (const { lang, locale } of LANGUAGES) {
     const device = `${width}x${height}-${lang}`;
     const full = FULL.has(device) || process.env.E2E_QUICK !== '1';
-    test(`employee journey ${device}${full ? '' : ' (core)'}`, { timeout: 240_000 }, async () => {
+    // Two-step login may wait for a fresh 30-s TOTP window now and then.
+    test(`employee journey ${device}${full ? '' : ' (core)'}`, { timeout: full ? 420_000 : 300_000 }, async () => {
       await journey({ width, height, lang, locale, device, full });
     });
   }
@@ -177,6 +187,41 @@ async function journey({ width, height, lang, locale, device, full }) {
   const nav = page.getByRole('navigation');
   const field = (label) => page.getByLabel(label, { exact: true });
 
+  /** The password step of a login whose second factor is set up: answers the challenge. */
+  async function passwordStep(pw) {
+    await field(T('fields.email')).fill(email);
+    await field(T('fields.password')).fill(pw);
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+    await page.getByRole('button', { name: T('login.submit') }).click();
+    const res = await answer;
+    assert.equal(res.status(), 200, `login: ${await res.text()}`);
+    const body = await res.json();
+    assert.equal(body.mfa_required, true, `a challenge, not a token: ${JSON.stringify(body)}`);
+    assert.equal(typeof body.mfa_token, 'string');
+    assert.equal(body.access_token, undefined, 'no access token before the second factor');
+    for (const m of ['totp', 'recovery_code']) assert.ok(body.methods.includes(m), `methods ${body.methods}`);
+    await page.getByRole('heading', { name: T('login.mfa.title') }).waitFor();
+  }
+
+  /** The second step with `answer` ({ code } or { recoveryCode }); resolves to POST /auth/mfa's answer. */
+  async function secondStep({ code, recoveryCode }) {
+    if (recoveryCode !== undefined) await field(T('login.mfa.recoveryLabel')).fill(recoveryCode);
+    else await field(T('login.mfa.codeLabel')).fill(code);
+    const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/mfa'));
+    await page.getByRole('button', { name: T('login.mfa.submit') }).click();
+    return answer;
+  }
+
+  /** A whole login with password and the app's next code, ending at home. */
+  async function loginWithCode(pw, totp) {
+    await passwordStep(pw);
+    const res = await secondStep({ code: await totp.next() });
+    assert.equal(res.status(), 200, `POST /auth/mfa: ${await res.text()}`);
+    assert.equal((await res.json()).mfa_enrolment_required, false);
+    await page.waitForURL(`${server.baseUrl}/`);
+    await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+  }
+
   try {
     // ── Activation: open the link from the e-mail ──
     const doc = await page.goto(activationLink);
@@ -224,9 +269,100 @@ async function journey({ width, height, lang, locale, device, full }) {
     assert.equal(await field(T('fields.email')).inputValue(), email);
     await checkScreen('login-activated');
 
-    // ── Log in; home without an absence shows "Ziek melden" ──
+    // ── First login: the employer requires two-step login (its default), so the token reaches
+    // only the enrolment until an authenticator app is set up ──
     await field(T('fields.password')).fill(password);
+    const firstLogin = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
     await page.getByRole('button', { name: T('login.submit') }).click();
+    const firstLoginRes = await firstLogin;
+    assert.equal(firstLoginRes.status(), 200, `first login: ${await firstLoginRes.text()}`);
+    const firstToken = await firstLoginRes.json();
+    assert.equal(typeof firstToken.access_token, 'string', 'a login without a second factor gets a token');
+    assert.equal(firstToken.mfa_enrolment_required, true, `mfa_enrolment_required: ${JSON.stringify(firstToken)}`);
+    assert.equal('mfa_required' in firstToken, false, 'no challenge before a factor exists');
+    await page.waitForURL(`${server.baseUrl}/security/setup`);
+    await heading.filter({ hasText: T('security.setup.title') }).waitFor();
+    // Every other page leads back here, also after a reload (the refresh keeps the flag). Each
+    // visit starts the enrolment anew, so the secret is read from the visit that completes it.
+    const enrolAnswer = () =>
+      page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/totp') && r.request().method() === 'POST');
+    await page.locator('.totp-secret').waitFor(); // the first visit's enrolment has answered
+    const enrolled = enrolAnswer();
+    await page.goto(`${server.baseUrl}/dossier`);
+    await page.waitForURL(`${server.baseUrl}/security/setup`);
+    await heading.filter({ hasText: T('security.setup.title') }).waitFor();
+    const enrolRes = await enrolled;
+    assert.equal(enrolRes.status(), 201, `POST /me/mfa/totp: ${await enrolRes.text()}`);
+    const enrolment = await enrolRes.json();
+    const limitedAuth = enrolRes.request().headers().authorization;
+    // The limited token: GET /me yes (security state), any other employee route 403.
+    const meLimited = await fetch(`${server.baseUrl}/api/v1/me`, { headers: { Authorization: limitedAuth } });
+    assert.equal(meLimited.status, 200, 'GET /me with the enrolment token');
+    const meLimitedBody = await meLimited.json();
+    assert.deepEqual(
+      { totp_enabled: meLimitedBody.security?.totp_enabled, mfa_required: meLimitedBody.security?.mfa_required },
+      { totp_enabled: false, mfa_required: true },
+      `security: ${JSON.stringify(meLimitedBody.security)}`,
+    );
+    const absencesLimited = await fetch(`${server.baseUrl}/api/v1/me/absences`, { headers: { Authorization: limitedAuth } });
+    assert.equal(absencesLimited.status, 403, 'GET /me/absences with the enrolment token');
+    assert.match((await absencesLimited.json()).type ?? '', /\/problems\/mfa-enrolment-required$/);
+    // No menu to pages the token cannot reach; the page says why in plain words.
+    assert.equal(await nav.getByRole('link', { name: T('nav.dossier') }).count(), 0, 'no menu during the enrolment');
+    await page.getByText(T('security.setup.requiredIntro')).waitFor();
+    const qr = page.getByRole('img', { name: T('security.setup.qrAlt') });
+    await qr.waitFor();
+    assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml/, 'the QR code is a data: image');
+    // The key as an authenticator app needs it when typed by hand, grouped in fours.
+    const shownSecret = (await page.locator('.totp-secret').textContent()).trim();
+    assert.match(shownSecret, /^[A-Z2-7=]{1,4}( [A-Z2-7=]{1,4})*$/, `key shown as ${shownSecret}`);
+    const secret = shownSecret.replace(/\s+/g, '');
+    assert.equal(secret, enrolment.secret.replace(/\s+/g, '').toUpperCase(), 'the page shows the secret of the enrolment');
+    const uri = new URL(enrolment.otpauth_uri);
+    assert.equal(uri.protocol, 'otpauth:');
+    assert.equal(uri.host, 'totp');
+    assert.equal(decodeURIComponent(uri.pathname), `/Verzuim:${email}`);
+    assert.equal(uri.searchParams.get('secret'), enrolment.secret);
+    assert.equal(uri.searchParams.get('issuer'), 'Verzuim');
+    for (const [k, v] of [['algorithm', 'SHA1'], ['digits', '6'], ['period', '30']]) {
+      assert.equal(uri.searchParams.get(k) ?? v, v, k);
+    }
+    await checkScreen('mfa-setup');
+    const totp = totpSession(secret);
+    const codeField = () => field(T('login.mfa.codeLabel'));
+
+    // A wrong code: the field says so.
+    await codeField().fill(totp.wrong());
+    let confirmed = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/totp/confirm'));
+    await page.getByRole('button', { name: T('security.setup.confirm') }).click();
+    assert.equal((await confirmed).status(), 400, 'a wrong code at the confirmation');
+    await page.locator('.field__error').filter({ hasText: T('security.setup.wrongCode') }).waitFor();
+    await checkScreen('mfa-setup-wrong-code');
+
+    await codeField().fill(await totp.next());
+    confirmed = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/totp/confirm'));
+    await page.getByRole('button', { name: T('security.setup.confirm') }).click();
+    const confirmedRes = await confirmed;
+    assert.equal(confirmedRes.status(), 200, `POST /me/mfa/totp/confirm: ${await confirmedRes.text()}`);
+    let recoveryCodes = (await confirmedRes.json()).recovery_codes;
+    assert.equal(recoveryCodes.length, 10, `recovery codes: ${JSON.stringify(recoveryCodes)}`);
+    assert.equal(new Set(recoveryCodes).size, 10, 'ten different recovery codes');
+    for (const c of recoveryCodes) assert.match(c, /^[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}$/i, `recovery code ${c}`);
+    await page.getByRole('heading', { name: T('security.codes.title') }).waitFor();
+    const shownCodes = await page.locator('.recovery-codes__list li').allTextContents();
+    assert.deepEqual(shownCodes.map((c) => c.trim()), recoveryCodes, 'the page lists the ten codes');
+    await checkScreen('mfa-recovery-codes');
+    // "Continue" wants the box ticked; then a refresh turns the token into a full one.
+    await page.getByRole('button', { name: T('security.codes.continue') }).click();
+    await page.locator('.field__error').filter({ hasText: T('security.codes.confirmRequired') }).waitFor();
+    await page.getByLabel(T('security.codes.saved'), { exact: true }).check();
+    const upgraded = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh'));
+    await page.getByRole('button', { name: T('security.codes.continue') }).click();
+    const upgradedRes = await upgraded;
+    assert.equal(upgradedRes.status(), 200, `refresh after the enrolment: ${await upgradedRes.text()}`);
+    assert.equal((await upgradedRes.json()).mfa_enrolment_required, false, 'a full token after the enrolment');
+
+    // ── Home without an absence shows "Ziek melden" ──
     await page.waitForURL(`${server.baseUrl}/`);
     await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
     await page.getByRole('link', { name: T('home.reportSick') }).waitFor();
@@ -424,7 +560,34 @@ async function journey({ width, height, lang, locale, device, full }) {
     await data.getByText('Bakkerij De Korenschoof B.V.').waitFor();
     await data.getByText(externalId).waitFor();
     await data.getByText(lang === 'nl' ? '12 april 1985' : '12 April 1985').waitFor();
+    // Security: two-step login on, ten recovery codes left, the employer requires it.
+    const security = page.locator('section[aria-labelledby="security-title"]');
+    await security.getByRole('heading', { name: T('security.profile.title') }).waitFor();
+    await security.getByText(T('security.profile.on')).waitFor();
+    assert.equal((await security.locator('dt', { hasText: T('security.profile.codesLeft') }).locator('xpath=following-sibling::dd').textContent()).trim(), '10');
+    await security.getByText(T('security.profile.requiredByEmployer')).waitFor();
     await checkScreen('profile');
+
+    // New recovery codes (asks the password; shown once); the old ones stop working.
+    await security.locator('summary', { hasText: T('security.profile.newCodes') }).click();
+    await security.getByLabel(T('fields.currentPassword'), { exact: true }).fill(password);
+    const newCodesAnswer = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/recovery-codes'));
+    await security.getByRole('button', { name: T('security.profile.newCodesSubmit') }).click();
+    const newCodesRes = await newCodesAnswer;
+    assert.equal(newCodesRes.status(), 200, `POST /me/mfa/recovery-codes: ${await newCodesRes.text()}`);
+    const newCodes = (await newCodesRes.json()).recovery_codes;
+    assert.equal(newCodes.length, 10);
+    assert.equal(newCodes.filter((c) => recoveryCodes.includes(c)).length, 0, 'a new set');
+    await security.getByRole('heading', { name: T('security.profile.newCodesTitle') }).waitFor();
+    assert.deepEqual((await security.locator('.recovery-codes__list li').allTextContents()).map((c) => c.trim()), newCodes);
+    await checkScreen('profile-new-recovery-codes');
+    const oldCodes = recoveryCodes;
+    recoveryCodes = newCodes;
+    await security.getByRole('button', { name: T('security.profile.newCodesDone') }).click();
+    // The form to remove the app (not sent: the journey keeps its factor).
+    await security.locator('summary', { hasText: T('security.profile.remove') }).click();
+    await security.getByText(T('security.profile.removeRequired')).waitFor();
+    await checkScreen('profile-remove-authenticator');
 
     // Language: the profile setting switches the UI and is stored (survives a reload).
     const O = (key, vars) => tr(other, key, vars);
@@ -453,6 +616,22 @@ async function journey({ width, height, lang, locale, device, full }) {
     await checkScreen('logged-out');
     await page.goto(`${server.baseUrl}/profile`);
     await page.waitForURL(/\/login\?/);
+
+    // ── Log in again: the password, then the code from the app (a wrong one first) ──
+    await page.goto(`${server.baseUrl}/login`);
+    await heading.filter({ hasText: T('login.title') }).waitFor();
+    await passwordStep(password);
+    await checkScreen('login-code');
+    const wrongCode = await secondStep({ code: totp.wrong() });
+    assert.equal(wrongCode.status(), 401, 'a wrong code');
+    await page.locator('.field__error').filter({ hasText: T('login.mfa.wrongCode') }).waitFor();
+    await checkScreen('login-code-wrong');
+    const rightCode = await secondStep({ code: await totp.next() });
+    assert.equal(rightCode.status(), 200, `POST /auth/mfa: ${await rightCode.text()}`);
+    await page.waitForURL(`${server.baseUrl}/`);
+    await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
 
     // ── Three wrong passwords, then blocked: the message says until when ──
     await page.goto(`${server.baseUrl}/login`);
@@ -522,12 +701,28 @@ async function journey({ width, height, lang, locale, device, full }) {
     });
     assert.equal(reused.status, 404, 'a used reset link');
 
-    // ── Log in with the new password, log out ──
-    await field(T('fields.email')).fill(email);
-    await field(T('fields.password')).fill(newPassword);
-    await page.getByRole('button', { name: T('login.submit') }).click();
+    // ── Log in with the new password: the reset kept the second factor, so the code follows ──
+    await loginWithCode(newPassword, totp);
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
+
+    // ── Log in once with a recovery code (an old one from before the new set is refused) ──
+    await passwordStep(newPassword);
+    await page.getByRole('button', { name: T('login.mfa.useRecovery') }).click();
+    await field(T('login.mfa.recoveryLabel')).waitFor();
+    await checkScreen('login-recovery-code');
+    const oldRecovery = await secondStep({ recoveryCode: oldCodes[0] });
+    assert.equal(oldRecovery.status(), 401, 'a recovery code of the replaced set');
+    await page.locator('.field__error').filter({ hasText: T('login.mfa.wrongRecoveryCode') }).waitFor();
+    const recoveryLogin = await secondStep({ recoveryCode: recoveryCodes[0] });
+    assert.equal(recoveryLogin.status(), 200, `POST /auth/mfa with a recovery code: ${await recoveryLogin.text()}`);
     await page.waitForURL(`${server.baseUrl}/`);
     await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+    await nav.getByRole('link', { name: T('nav.profile') }).click();
+    const securityAfter = page.locator('section[aria-labelledby="security-title"]');
+    await securityAfter.getByText(T('security.profile.on')).waitFor();
+    const left = securityAfter.locator('dt', { hasText: T('security.profile.codesLeft') }).locator('xpath=following-sibling::dd');
+    assert.equal((await left.textContent()).trim(), '9', 'one recovery code used');
     await nav.getByRole('button', { name: T('nav.logout') }).click();
     await page.waitForURL(/\/login\?loggedout=1/);
 
@@ -538,6 +733,97 @@ async function journey({ width, height, lang, locale, device, full }) {
     await page.getByRole('button', { name: T('activate.step1Submit') }).click();
     await alertError.filter({ hasText: T('activate.notFound') }).waitFor();
     await checkScreen('activate-used-link');
+
+    // ── A second employer invites the same address: the new employment is linked to the login
+    // with its password and code (never a new password); then a switch between the two ──
+    const created2 = await employer2.call('POST', '/api/v1/employees', {
+      email,
+      date_of_birth: dob,
+      first_name: firstName,
+      last_name: lastName,
+      language: lang,
+      external_id: `Q-${device}`,
+    });
+    assert.equal(created2.status, 201, `POST /employees (second employer): ${created2.raw}`);
+    const mailsBeforeLink = smtp.count();
+    const invited2 = await employer2.call('POST', `/api/v1/employees/${created2.body.id}/invitation`);
+    assert.equal(invited2.status, 202, `invitation (second employer): ${invited2.raw}`);
+    const isActivation = (l) => l.startsWith(`${server.baseUrl}/activate/`);
+    const invitation2 = await smtp.waitFor(email, (m) => m.links.some(isActivation), { since: mailsBeforeLink });
+    await page.goto(invitation2.links.find(isActivation));
+    await heading.filter({ hasText: T('activate.title') }).waitFor();
+    await field(T('fields.email')).fill(email);
+    await field(T('fields.dateOfBirth')).fill(dob);
+    const verified = page.waitForResponse((r) => /\/api\/v1\/activation\/[^/]+\/verify$/.test(r.url()));
+    await page.getByRole('button', { name: T('activate.step1Submit') }).click();
+    const verifiedRes = await verified;
+    assert.equal(verifiedRes.status(), 200, `verify (second employer): ${await verifiedRes.text()}`);
+    const check = await verifiedRes.json();
+    assert.deepEqual(
+      { login_exists: check.login_exists, login_has_mfa: check.login_has_mfa },
+      { login_exists: true, login_has_mfa: true },
+      JSON.stringify(check),
+    );
+    await page.getByRole('heading', { name: T('activate.link.title') }).waitFor();
+    await page.getByText(T('activate.link.intro')).waitFor();
+    assert.equal(await field(T('fields.confirmPassword')).count(), 0, 'no new password to choose');
+    await checkScreen('activate-link-login');
+    // A wrong password (with a right code): said at the field.
+    await field(T('activate.link.password')).fill(`${newPassword} fout`);
+    await field(T('login.mfa.codeLabel')).fill(await totp.next());
+    let linkAnswer = page.waitForResponse((r) => /\/api\/v1\/activation\/[^/]+$/.test(r.url()));
+    await page.getByRole('button', { name: T('activate.link.submit') }).click();
+    const wrongLink = await linkAnswer;
+    assert.equal(wrongLink.status(), 400, `link with a wrong password: ${await wrongLink.text()}`);
+    await page.locator('.field__error').filter({ hasText: T('activate.link.wrongPassword') }).waitFor();
+    await checkScreen('activate-link-wrong-password');
+    await field(T('activate.link.password')).fill(newPassword);
+    await field(T('login.mfa.codeLabel')).fill(await totp.next());
+    linkAnswer = page.waitForResponse((r) => /\/api\/v1\/activation\/[^/]+$/.test(r.url()));
+    await page.getByRole('button', { name: T('activate.link.submit') }).click();
+    const linkedRes = await linkAnswer;
+    assert.equal(linkedRes.status(), 201, `link: ${await linkedRes.text()}`);
+    assert.equal((await linkedRes.json()).status, 'linked');
+    await page.waitForURL(/\/login\?linked=1/);
+    await alertSuccess.filter({ hasText: T('login.linked') }).waitFor();
+    assert.equal(await field(T('fields.email')).inputValue(), email);
+    await checkScreen('login-linked');
+
+    // One login, two employments: the profile lists both, a switch under the menu too.
+    await loginWithCode(newPassword, totp);
+    const bar = page.locator('.employment-bar');
+    await bar.getByLabel(T('employments.employer'), { exact: true }).waitFor();
+    await nav.getByRole('link', { name: T('nav.profile') }).click();
+    await heading.filter({ hasText: T('profile.title') }).waitFor();
+    const employmentsSection = page.locator('section[aria-labelledby="employments-title"]');
+    await employmentsSection.getByText(employer.name, { exact: true }).waitFor();
+    await employmentsSection.getByText(employer2.name, { exact: true }).waitFor();
+    const ownData = page.locator('.data-list').first();
+    const currentName = (await ownData.textContent()).includes(employer2.name) ? employer2.name : employer.name;
+    const otherName = currentName === employer.name ? employer2.name : employer.name;
+    await checkScreen('profile-employments');
+    let switchAnswer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/switch'));
+    await employmentsSection.getByRole('button', { name: T('employments.switchTo', { name: otherName }) }).click();
+    const switchedRes = await switchAnswer;
+    assert.equal(switchedRes.status(), 200, `POST /auth/switch: ${await switchedRes.text()}`);
+    assert.equal(typeof (await switchedRes.json()).access_token, 'string');
+    await page.waitForURL(`${server.baseUrl}/`);
+    await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+    await checkScreen('home-switched');
+    await nav.getByRole('link', { name: T('nav.profile') }).click();
+    await ownData.getByText(otherName, { exact: true }).waitFor();
+    // Back with the compact switch; a reload stays in that employment (the cookie was rotated).
+    await bar.getByLabel(T('employments.employer'), { exact: true }).selectOption({ label: currentName });
+    switchAnswer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/switch'));
+    await bar.getByRole('button', { name: T('employments.switch') }).click();
+    assert.equal((await switchAnswer).status(), 200, 'switch back');
+    await page.waitForURL(`${server.baseUrl}/`);
+    await page.reload();
+    await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+    await nav.getByRole('link', { name: T('nav.profile') }).click();
+    await ownData.getByText(currentName, { exact: true }).waitFor();
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
 
     dev.assertNoProblems('end');
   } catch (err) {

@@ -7,7 +7,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::mfa::{self, totp};
 use super::models::{Account, Invitation};
+use super::{lockout, logins};
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::{random_token, secret_digest, EmployerClient, RateLimited};
 use crate::db::schema::{employees, employers, invitations};
@@ -143,14 +145,26 @@ pub struct Activation {
     pub email: String,
     #[schema(value_type = String, format = Date)]
     pub date_of_birth: NaiveDate,
+    /// The password to choose; or, when the address already has a login
+    /// (`login_exists`), that login's password.
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// The authenticator app's code, when the existing login has one (`login_has_mfa`).
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ActivationStatus {
-    /// `ok` after a successful check; `active` after activation.
+    /// `ok` after a successful check; `active` after activation with a new password; `linked`
+    /// when the employment joined the person's existing login.
     pub status: &'static str,
+    /// After the check: the address already has a login (the person works for another
+    /// employer using Verzuim), so step 2 asks for its password instead of a new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_exists: Option<bool>,
+    /// After the check: that login asks for an authenticator code too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login_has_mfa: Option<bool>,
 }
 
 enum IdentityOutcome {
@@ -267,11 +281,24 @@ pub async fn verify_identity(
     let max = state.settings.accounts.activation_max_failures;
     let outcome = state
         .db
-        .run(move |conn| check_identity(conn, &token, &email, date_of_birth, max))
+        .run(move |conn| {
+            let outcome = check_identity(conn, &token, &email, date_of_birth, max)?;
+            let login = match &outcome {
+                IdentityOutcome::Matches(matched) => {
+                    logins::find_by_email(conn, &matched.1.email_normalised)?
+                }
+                IdentityOutcome::Mismatch => None,
+            };
+            Ok((outcome, login))
+        })
         .await?;
     match outcome {
-        IdentityOutcome::Matches(_) => Ok(web::Json(ActivationStatus { status: "ok" })),
-        IdentityOutcome::Mismatch => Err(ApiError::IdentityMismatch),
+        (IdentityOutcome::Matches(_), login) => Ok(web::Json(ActivationStatus {
+            status: "ok",
+            login_exists: Some(login.is_some()),
+            login_has_mfa: Some(login.is_some_and(|l| l.has_second_factor())),
+        })),
+        (IdentityOutcome::Mismatch, _) => Err(ApiError::IdentityMismatch),
     }
 }
 
@@ -304,48 +331,121 @@ pub async fn activate(
         email,
         date_of_birth,
         password,
+        code,
     } = body.into_inner();
     let email = parsed_email(&email)?;
     password::check_size(&password).map_err(|message| ApiError::invalid("password", message))?;
+    let code = code
+        .map(|code| {
+            totp::parse_code(&code)
+                .ok_or_else(|| ApiError::invalid("code", "must be the 6 digits the app shows"))
+        })
+        .transpose()?;
     let max = state.settings.accounts.activation_max_failures;
+    let settings = state.settings.accounts.clone();
     let outcome = state
         .db
-        .run(move |conn| check_identity(conn, &token, &email, date_of_birth, max))
+        .run(move |conn| {
+            let outcome = check_identity(conn, &token, &email, date_of_birth, max)?;
+            let IdentityOutcome::Matches(matched) = outcome else {
+                return Ok(None);
+            };
+            let login = logins::find_by_email(conn, &matched.1.email_normalised)?;
+            if let Some(login) = &login {
+                // The existing login's password is a credential check like a login.
+                lockout::reserve(conn, &login.email_normalised, &settings)?;
+            }
+            Ok(Some((*matched, login)))
+        })
         .await?;
-    let IdentityOutcome::Matches(matched) = outcome else {
+    let Some(((invitation, account), login)) = outcome else {
         return Err(ApiError::IdentityMismatch);
     };
-    let (invitation, account) = *matched;
-    account.check_new_password("password", &password, &state.settings.accounts)?;
-    let password_hash = state.passwords.hash(password).await?;
+    let Some(login) = login else {
+        account.check_new_password("password", &password, &state.settings.accounts)?;
+        let password_hash = state.passwords.hash(password).await?;
+        state
+            .db
+            .run(move |conn| {
+                crate::db::write_transaction(conn, |conn| {
+                    let activated_at = use_invitation(conn, &invitation.id)?;
+                    let login_id =
+                        logins::create(conn, &account.email_normalised, &password_hash)?;
+                    logins::link(conn, &account.id, &login_id, activated_at)?;
+                    void_open_invitations(conn, &account.id, activated_at)?;
+                    Ok(())
+                })
+            })
+            .await?;
+        return Ok(HttpResponse::Created().json(ActivationStatus {
+            status: "active",
+            login_exists: None,
+            login_has_mfa: None,
+        }));
+    };
+    // The address has a login: the person proves it is theirs (password and, if set, the
+    // second factor) and the employment joins it. No password is set here.
+    let matches = state
+        .passwords
+        .verify(password, Some(login.password_hash.clone()))
+        .await?;
+    let sealing = state.sealing.clone();
+    let settings = state.settings.accounts.clone();
     state
         .db
         .run(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                let activated_at = now();
-                let used = diesel::update(
-                    invitations::table
-                        .find(&invitation.id)
-                        .filter(invitations::used_at.is_null())
-                        .filter(invitations::voided_at.is_null()),
-                )
-                .set(invitations::used_at.eq(Some(activated_at)))
-                .execute(conn)?;
-                if used != 1 {
-                    // Used or voided by a concurrent request since the check.
-                    return Err(ApiError::NotFound);
+            let email = login.email_normalised.clone();
+            if !matches {
+                lockout::record_failure(conn, &email, &settings)?;
+                return Err(ApiError::invalid(
+                    "password",
+                    "is not the password of your existing Verzuim login",
+                ));
+            }
+            if login.has_second_factor() {
+                lockout::record_passed_step(conn, &email, &settings)?;
+                let Some(code) = &code else {
+                    return Err(ApiError::invalid(
+                        "code",
+                        "is required: enter the code of your authenticator app",
+                    ));
+                };
+                lockout::reserve(conn, &email, &settings)?;
+                if !mfa::use_totp_code(conn, &sealing, &login, code, true)? {
+                    lockout::record_failure(conn, &email, &settings)?;
+                    return Err(ApiError::invalid("code", "is not the code the app shows now"));
                 }
-                diesel::update(employees::table.find(&account.id))
-                    .set((
-                        employees::password_hash.eq(Some(password_hash)),
-                        employees::activated_at.eq(Some(activated_at)),
-                        employees::updated_at.eq(activated_at),
-                    ))
-                    .execute(conn)?;
+            }
+            crate::db::write_transaction(conn, |conn| {
+                let activated_at = use_invitation(conn, &invitation.id)?;
+                logins::link(conn, &account.id, &login.id, activated_at)?;
                 void_open_invitations(conn, &account.id, activated_at)?;
-                Ok(())
+                lockout::record_success(conn, &email)
             })
         })
         .await?;
-    Ok(HttpResponse::Created().json(ActivationStatus { status: "active" }))
+    Ok(HttpResponse::Created().json(ActivationStatus {
+        status: "linked",
+        login_exists: None,
+        login_has_mfa: None,
+    }))
 }
+
+/// Marks the invitation used, once: a concurrent request that used or voided it since the
+/// check makes this one a 404.
+fn use_invitation(conn: &mut DbConnection, invitation_id: &str) -> Result<NaiveDateTime, ApiError> {
+    let at = now();
+    let used = diesel::update(
+        invitations::table
+            .find(invitation_id)
+            .filter(invitations::used_at.is_null())
+            .filter(invitations::voided_at.is_null()),
+    )
+    .set(invitations::used_at.eq(Some(at)))
+    .execute(conn)?;
+    if used != 1 {
+        return Err(ApiError::NotFound);
+    }
+    Ok(at)
+}
+

@@ -205,6 +205,30 @@ pub fn record_success(conn: &mut DbConnection, email: &str) -> Result<(), ApiErr
     })
 }
 
+/// The reserved check passed, but another factor must follow (a right password of a login with
+/// a second factor): the reservation is released and the failures are kept, so that guessing
+/// the second factor ends in the same block. A block set only for the checks in flight is lifted.
+pub fn record_passed_step(
+    conn: &mut DbConnection,
+    email: &str,
+    settings: &AccountSettings,
+) -> Result<(), ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        release(conn, email)?;
+        diesel::update(
+            login_attempts::table
+                .filter(login_attempts::email_normalised.eq(email))
+                .filter(
+                    (login_attempts::failed_count + login_attempts::reserved_count)
+                        .lt(settings.lockout_threshold),
+                ),
+        )
+        .set(login_attempts::blocked_until.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+        Ok(())
+    })
+}
+
 /// A completed password reset lifts the block (SPEC §2.4) without touching checks in flight.
 pub fn clear_failures(conn: &mut DbConnection, email: &str) -> Result<(), ApiError> {
     diesel::update(login_attempts::table.find(email))

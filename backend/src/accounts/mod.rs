@@ -1,8 +1,10 @@
-//! Employee accounts: invitations, activation, login with lockout, sessions, password reset,
-//! the employee's own profile, and the public service status.
+//! Employee accounts: invitations, activation, one login per person with lockout and second
+//! factors, sessions, password reset, the employee's own profile, and the public service status.
 
 pub mod invitations;
 pub mod lockout;
+pub mod logins;
+pub mod mfa;
 pub mod models;
 pub mod password_policy;
 pub mod password_reset;
@@ -17,6 +19,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(invitations::verify_identity)
         .service(invitations::activate)
         .service(sessions::login)
+        .service(sessions::second_factor)
+        .service(sessions::switch_employment)
         .service(sessions::refresh)
         .service(sessions::logout)
         .service(sessions::logout_all)
@@ -25,5 +29,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(profile::get_me)
         .service(profile::patch_me)
         .service(profile::change_password)
+        .service(mfa::employee::start_totp)
+        .service(mfa::employee::confirm_totp)
+        .service(mfa::employee::remove_totp)
+        .service(mfa::employee::new_recovery_codes)
         .service(service_status::get_status);
 }

@@ -23,7 +23,6 @@ pub struct Account {
     pub date_of_birth: NaiveDate,
     pub language: String,
     pub notify_new_documents: bool,
-    pub password_hash: Option<String>,
     pub activated_at: Option<NaiveDateTime>,
 }
 

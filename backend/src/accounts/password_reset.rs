@@ -3,16 +3,17 @@
 
 use actix_web::{post, web, HttpResponse};
 use diesel::prelude::*;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::invitations::link;
+use super::logins::{self, Login};
 use super::models::Account;
-use super::{lockout, sessions};
+use super::{lockout, password_policy};
 use crate::auth::{random_token, secret_digest, RateLimited};
-use crate::db::now;
-use crate::db::schema::{employees, password_resets};
+use crate::db::schema::{employees, logins as login_rows, password_resets};
+use crate::db::{now, DbConnection};
 use crate::domain::{password, EmailAddress, Language};
 use crate::error::{ApiError, Gone, Invalid, NotFound, TooManyRequests};
 use crate::events::email::{enqueue_email, EmailMessage};
@@ -58,36 +59,10 @@ pub async fn request_reset(
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
-                let accounts: Vec<Account> = employees::table
-                    .filter(employees::email_normalised.eq(&email))
-                    .filter(employees::deleted_at.is_null())
-                    .filter(employees::activated_at.is_not_null())
-                    .select(Account::as_select())
-                    .load(conn)?;
-                for account in accounts {
-                    let token = random_token("");
-                    let created_at = now();
-                    diesel::insert_into(password_resets::table)
-                        .values((
-                            password_resets::id.eq(uuid::Uuid::new_v4().to_string()),
-                            password_resets::employee_id.eq(&account.id),
-                            password_resets::token_hash.eq(secret_digest(&token)),
-                            password_resets::expires_at.eq(created_at + ttl),
-                            password_resets::created_at.eq(created_at),
-                        ))
-                        .execute(conn)?;
-                    enqueue_email(
-                        conn,
-                        &EmailMessage::PasswordReset {
-                            to: account.email.clone(),
-                            language: Language::parse(&account.language).unwrap_or_default(),
-                            first_name: account.first_name.clone(),
-                            reset_url: link(&public_url, "reset-password", &token),
-                            valid_minutes: ttl.num_minutes(),
-                        },
-                    )?;
-                }
-                Ok(())
+                let Some(login) = logins::find_by_email(conn, &email)? else {
+                    return Ok(());
+                };
+                send_reset(conn, &login.id, &public_url, ttl, ResetReason::Asked)
             })
         })
         .await?;
@@ -121,24 +96,23 @@ pub async fn complete_reset(
     let password = body.into_inner().password;
     password::check_size(&password).map_err(|message| ApiError::invalid("password", message))?;
     let lookup_hash = token_hash.clone();
-    let (reset_id, account) = state
+    let (reset_id, login) = state
         .db
         .run(move |conn| {
             let found = password_resets::table
-                .inner_join(employees::table)
+                .inner_join(login_rows::table)
                 .filter(password_resets::token_hash.eq(&lookup_hash))
-                .filter(employees::deleted_at.is_null())
                 .select((
                     password_resets::id,
                     password_resets::expires_at,
                     password_resets::used_at,
-                    Account::as_select(),
+                    Login::as_select(),
                 ))
                 .first::<(
                     String,
                     chrono::NaiveDateTime,
                     Option<chrono::NaiveDateTime>,
-                    Account,
+                    Login,
                 )>(conn)
                 .optional()?;
             match found {
@@ -146,11 +120,15 @@ pub async fn complete_reset(
                 Some((_, expires_at, None, _)) if expires_at <= now() => Err(ApiError::Gone(
                     "This link has expired. Ask for a new one on the login page.".into(),
                 )),
-                Some((id, _, None, account)) => Ok((id, account)),
+                Some((id, _, None, login)) => Ok((id, login)),
             }
         })
         .await?;
-    account.check_new_password("password", &password, &state.settings.accounts)?;
+    let address = EmailAddress::parse(&login.email_normalised).map_err(|e| {
+        ApiError::internal(anyhow::anyhow!("stored address of login {}: {e}", login.id))
+    })?;
+    password_policy::check("password", password.expose_secret(), &address, &state.settings.accounts)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let password_hash = state.passwords.hash(password).await?;
     state
         .db
@@ -169,22 +147,94 @@ pub async fn complete_reset(
                 }
                 diesel::update(
                     password_resets::table
-                        .filter(password_resets::employee_id.eq(&account.id))
+                        .filter(password_resets::login_id.eq(&login.id))
                         .filter(password_resets::used_at.is_null()),
                 )
                 .set(password_resets::used_at.eq(Some(at)))
                 .execute(conn)?;
-                diesel::update(employees::table.find(&account.id))
-                    .set((
-                        employees::password_hash.eq(Some(password_hash)),
-                        employees::updated_at.eq(at),
-                    ))
-                    .execute(conn)?;
-                sessions::revoke_sessions(conn, changed, &account.id, None)?;
-                lockout::clear_failures(conn, &account.email_normalised)?;
+                // The second factors stay: the e-mail alone never passes them.
+                logins::set_password(conn, &login.id, &password_hash)?;
+                logins::revoke_sessions(conn, changed, &login.id, None)?;
+                lockout::clear_failures(conn, &login.email_normalised)?;
                 Ok(())
             })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetReason {
+    /// The person asked for it on the login page.
+    Asked,
+    /// Two accounts on one address became one login whose password is the other account's.
+    LoginsMerged,
+}
+
+/// Sends a reset link for the login, when it has an employment that may log in; the e-mail is
+/// addressed as that employment knows the person.
+fn send_reset(
+    conn: &mut DbConnection,
+    login_id: &str,
+    public_url: &url::Url,
+    ttl: chrono::TimeDelta,
+    reason: ResetReason,
+) -> Result<(), ApiError> {
+    let Some(employment) = logins::employments(conn, login_id)?.into_iter().next() else {
+        return Ok(());
+    };
+    let account = employees::table
+        .find(&employment.employee_id)
+        .select(Account::as_select())
+        .first::<Account>(conn)?;
+    let token = random_token("");
+    let created_at = now();
+    diesel::insert_into(password_resets::table)
+        .values((
+            password_resets::id.eq(uuid::Uuid::new_v4().to_string()),
+            password_resets::login_id.eq(login_id),
+            password_resets::token_hash.eq(secret_digest(&token)),
+            password_resets::expires_at.eq(created_at + ttl),
+            password_resets::created_at.eq(created_at),
+        ))
+        .execute(conn)?;
+    enqueue_email(
+        conn,
+        &EmailMessage::PasswordReset {
+            to: account.email.clone(),
+            language: Language::parse(&account.language).unwrap_or_default(),
+            first_name: account.first_name.clone(),
+            reset_url: link(public_url, "reset-password", &token),
+            valid_minutes: ttl.num_minutes(),
+            logins_merged: reason == ResetReason::LoginsMerged,
+        },
+    )?;
+    Ok(())
+}
+
+/// Finishes the migration to one login per address (migration 10): an account whose address
+/// had another, more recently used account lost its own password to that one's. Its owner gets
+/// a reset link saying so, and the old hash is cleared. Runs at start-up; a crash midway leaves
+/// the rest for the next start.
+pub fn adopt_legacy_passwords(
+    conn: &mut DbConnection,
+    public_url: &url::Url,
+    ttl: chrono::TimeDelta,
+) -> Result<usize, ApiError> {
+    let merged: Vec<(String, Option<String>)> = employees::table
+        .filter(employees::password_hash.is_not_null())
+        .select((employees::id, employees::login_id))
+        .load(conn)?;
+    for (employee_id, login_id) in &merged {
+        crate::db::write_transaction(conn, |conn| {
+            diesel::update(employees::table.find(employee_id))
+                .set(employees::password_hash.eq(None::<String>))
+                .execute(conn)?;
+            if let Some(login_id) = login_id {
+                send_reset(conn, login_id, public_url, ttl, ResetReason::LoginsMerged)?;
+            }
+            Ok::<_, ApiError>(())
+        })?;
+    }
+    Ok(merged.len())
 }

@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::models::Account;
-use super::{lockout, sessions};
-use crate::auth::{AuthenticatedEmployee, RateLimited};
+use super::{lockout, logins, mfa};
+use crate::auth::{AuthenticatedEmployee, EnrollingEmployee, RateLimited};
 use crate::db::schema::{employees, employers};
-use crate::db::{now, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::{password, Language};
 use crate::employers::contacts;
 use crate::employers::models::DossierContacts;
@@ -37,6 +37,28 @@ pub struct Me {
     /// Whom to ask about the dossier: the employer's HR contact and the arbodienst's case
     /// manager (null where the employer named nobody).
     pub dossier_contacts: DossierContacts,
+    /// Every employment of this person's login, this one included (`employee_id` = `id`);
+    /// switch with `POST /auth/switch`.
+    pub employments: Vec<EmploymentView>,
+    pub security: SecurityView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmploymentView {
+    #[schema(format = Uuid)]
+    pub employee_id: String,
+    #[schema(format = Uuid)]
+    pub employer_id: String,
+    pub employer_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecurityView {
+    /// An authenticator app is set up and asked for at login.
+    pub totp_enabled: bool,
+    pub recovery_codes_left: i64,
+    /// This employer requires two-step login.
+    pub mfa_required: bool,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,7 +85,27 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
         .select((Account::as_select(), employers::name))
         .first::<(Account, String)>(conn)?;
     let dossier_contacts = contacts::for_employee(conn, &account.employer_id, &account.id)?;
+    let login = logins::of_employee(conn, &account.id)?;
+    let employments = logins::employments(conn, &login.id)?;
+    let mfa_required = employments
+        .iter()
+        .find(|e| e.employee_id == account.id)
+        .is_some_and(|e| e.mfa_required);
+    let security = SecurityView {
+        totp_enabled: login.has_second_factor(),
+        recovery_codes_left: mfa::recovery_codes_left(conn, &login.id)?,
+        mfa_required,
+    };
     Ok(Me {
+        employments: employments
+            .into_iter()
+            .map(|e| EmploymentView {
+                employee_id: e.employee_id,
+                employer_id: e.employer_id,
+                employer_name: e.employer_name,
+            })
+            .collect(),
+        security,
         dossier_contacts,
         language: Language::parse(&account.language).unwrap_or_default(),
         id: account.id,
@@ -92,7 +134,7 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
 )]
 #[get("/me")]
 pub async fn get_me(
-    employee: AuthenticatedEmployee,
+    employee: EnrollingEmployee,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Me>, ApiError> {
     let me = state
@@ -179,24 +221,25 @@ pub async fn change_password(
     }
     let employee_id = employee.employee_id.clone();
     let settings = state.settings.accounts.clone();
-    let account = state
+    let (account, login) = state
         .db
         .run(move |conn| {
             let account = employees::table
                 .find(&employee_id)
                 .select(Account::as_select())
                 .first::<Account>(conn)?;
+            let login = logins::of_employee(conn, &employee_id)?;
             // A stolen session must not become a way to guess the password: the current
             // password is a credential check like a login, counted against the same lockout.
-            lockout::reserve(conn, &account.email_normalised, &settings)?;
-            Ok(account)
+            lockout::reserve(conn, &login.email_normalised, &settings)?;
+            Ok((account, login))
         })
         .await?;
-    let email = account.email_normalised.clone();
+    let email = login.email_normalised.clone();
     let settings = state.settings.accounts.clone();
     let matches = state
         .passwords
-        .verify(current_password, account.password_hash.clone())
+        .verify(current_password, Some(login.password_hash.clone()))
         .await?;
     state
         .db
@@ -217,18 +260,9 @@ pub async fn change_password(
         .db
         .run_changing(move |conn, changed| {
             crate::db::write_transaction(conn, |conn| {
-                diesel::update(employees::table.find(&employee.employee_id))
-                    .set((
-                        employees::password_hash.eq(Some(password_hash)),
-                        employees::updated_at.eq(now()),
-                    ))
-                    .execute(conn)?;
-                sessions::revoke_sessions(
-                    conn,
-                    changed,
-                    &employee.employee_id,
-                    Some(&employee.session_id),
-                )
+                logins::set_password(conn, &login.id, &password_hash)?;
+                // Every other session of the person ends, in every employment.
+                logins::revoke_sessions(conn, changed, &login.id, Some(&employee.session_id))
             })
         })
         .await?;

@@ -9,13 +9,16 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::logins::{self, Employment};
+use super::mfa::{self, SecondFactor};
 use super::lockout;
-use crate::auth::{random_token, secret_digest, AuthenticatedEmployee, RateLimited};
+use crate::auth::tokens::Stage;
+use crate::auth::{random_token, secret_digest, AuthenticatedEmployee, EnrollingEmployee, RateLimited};
 use crate::config::AccountSettings;
-use crate::db::schema::{employees, refresh_tokens};
+use crate::db::schema::{employees, logins as login_rows, mfa_challenges, refresh_tokens};
 use crate::db::{now, ChangedEmployees, DbConnection};
 use crate::domain::{password, EmailAddress};
-use crate::error::{ApiError, Invalid, Problem, TooManyRequests, Unauthorized};
+use crate::error::{ApiError, Invalid, NotFound, Problem, TooManyRequests, Unauthorized};
 use crate::state::AppState;
 
 pub const REFRESH_COOKIE: &str = "verzuim_refresh";
@@ -37,6 +40,53 @@ pub struct AccessToken {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// The employer requires two-step login and this login has no second factor yet: the
+    /// token reaches only `GET /me`, the TOTP enrolment routes, refresh and logout until one is
+    /// confirmed (then refresh for a full token).
+    pub mfa_enrolment_required: bool,
+}
+
+/// The password was right; the second factor comes next, at `POST /auth/mfa`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaChallenge {
+    /// Always `true`.
+    pub mfa_required: bool,
+    /// Valid 5 minutes, only at `POST /auth/mfa`.
+    pub mfa_token: String,
+    pub methods: Vec<MfaMethod>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaMethod {
+    Totp,
+    RecoveryCode,
+}
+
+/// A login answers a token, or (for a login with a second factor) the challenge for it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginResponse {
+    Token(AccessToken),
+    Challenge(MfaChallenge),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaLogin {
+    pub mfa_token: String,
+    /// The 6 digits of the authenticator app.
+    pub code: Option<String>,
+    /// One of the ten recovery codes (instead of `code`).
+    pub recovery_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmploymentSwitch {
+    /// One of `GET /me`'s `employments`.
+    #[schema(format = Uuid)]
+    pub employee_id: String,
 }
 
 /// A new session: a refresh-token family with its first token.
@@ -45,6 +95,28 @@ pub struct NewSession {
     pub employer_id: String,
     pub family_id: String,
     pub refresh_token: String,
+    pub stage: Stage,
+}
+
+/// Opens a session for `employment`: a new refresh-token family.
+pub fn start_session(
+    conn: &mut DbConnection,
+    person: &logins::Login,
+    employment: &Employment,
+    settings: &AccountSettings,
+) -> Result<NewSession, ApiError> {
+    let family_id = uuid::Uuid::new_v4().to_string();
+    let refresh_token = insert_refresh_token(conn, &employment.employee_id, &family_id, settings)?;
+    diesel::update(login_rows::table.find(&person.id))
+        .set(login_rows::last_login_at.eq(Some(now())))
+        .execute(conn)?;
+    Ok(NewSession {
+        employee_id: employment.employee_id.clone(),
+        employer_id: employment.employer_id.clone(),
+        family_id,
+        refresh_token,
+        stage: employment.stage(person),
+    })
 }
 
 fn insert_refresh_token(
@@ -69,7 +141,7 @@ fn insert_refresh_token(
     Ok(token)
 }
 
-/// Revokes every session of an employee, or all but `keep` (the caller's own).
+/// Revokes every session of one employment, or all but `keep` (the caller's own).
 pub fn revoke_sessions(
     conn: &mut DbConnection,
     changed: &mut ChangedEmployees,
@@ -115,17 +187,35 @@ fn revoke_family(
     Ok(())
 }
 
-fn session_response(state: &AppState, session: NewSession) -> Result<HttpResponse, ApiError> {
-    let settings = &state.settings.accounts;
+fn access_token(
+    state: &AppState,
+    employee_id: &str,
+    employer_id: &str,
+    family_id: &str,
+    stage: Stage,
+) -> Result<AccessToken, ApiError> {
+    let ttl = state.settings.accounts.access_token_ttl;
     let access_token = state
         .tokens
-        .issue_employee_token(
-            &session.employee_id,
-            &session.employer_id,
-            &session.family_id,
-            settings.access_token_ttl,
-        )
+        .issue_employee_token(employee_id, employer_id, family_id, stage, ttl)
         .map_err(ApiError::internal)?;
+    Ok(AccessToken {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ttl.as_secs(),
+        mfa_enrolment_required: stage == Stage::Enrolment,
+    })
+}
+
+pub fn session_response(state: &AppState, session: NewSession) -> Result<HttpResponse, ApiError> {
+    let settings = &state.settings.accounts;
+    let token = access_token(
+        state,
+        &session.employee_id,
+        &session.employer_id,
+        &session.family_id,
+        session.stage,
+    )?;
     let cookie = Cookie::build(REFRESH_COOKIE, session.refresh_token)
         .path(COOKIE_PATH)
         .http_only(true)
@@ -138,11 +228,7 @@ fn session_response(state: &AppState, session: NewSession) -> Result<HttpRespons
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .cookie(cookie)
-        .json(AccessToken {
-            access_token,
-            token_type: "Bearer",
-            expires_in: settings.access_token_ttl.as_secs(),
-        }))
+        .json(token))
 }
 
 fn removal_cookie(settings: &AccountSettings) -> Cookie<'static> {
@@ -158,15 +244,19 @@ fn removal_cookie(settings: &AccountSettings) -> Cookie<'static> {
 
 /// Log in with e-mail address and password.
 ///
-/// The user name is the e-mail address (any case); the password is case-sensitive. On success
-/// the body carries a 15-minute access token and an HttpOnly refresh cookie is set. Three wrong
-/// passwords in a row block the address for an hour (429 with `Retry-After` and
-/// `blocked_until`); unknown addresses answer exactly as known ones.
+/// The user name is the e-mail address (any case); the password is case-sensitive. One login
+/// serves every employer of the person; the token names the first employment (switch with
+/// `POST /auth/switch`). A login with a second factor answers `mfa_required` with an
+/// `mfa_token` for `POST /auth/mfa` — no access token, no cookie. Otherwise the body carries a
+/// 15-minute access token and an HttpOnly refresh cookie is set; `mfa_enrolment_required` says
+/// the employer requires a second factor to be set up first. Three wrong passwords (or codes)
+/// in a row block the address for an hour (429 with `Retry-After` and `blocked_until`); unknown
+/// addresses answer exactly as known ones.
 #[utoipa::path(
     tag = "sessions",
     request_body = Login,
     responses(
-        (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
+        (status = 200, description = "Logged in (the refresh token is set as an HttpOnly cookie), or the second factor is asked for", body = LoginResponse),
         Invalid,
         (status = 401, description = "Wrong e-mail address or password (the same answer for unknown addresses)", body = Problem, content_type = "application/problem+json"),
         TooManyRequests,
@@ -188,67 +278,234 @@ pub async fn login(
 
     let settings = state.settings.accounts.clone();
     let (lookup_email, lookup_settings) = (email.clone(), settings.clone());
-    let candidates = state
+    let person = state
         .db
         .run(move |conn| {
             // Counted before the password is checked, so parallel guesses cannot outrun it.
             lockout::reserve(conn, &lookup_email, &lookup_settings)?;
-            let candidates: Vec<(String, String, Option<String>)> = employees::table
-                .filter(employees::email_normalised.eq(&lookup_email))
-                .filter(employees::deleted_at.is_null())
-                .filter(employees::activated_at.is_not_null())
-                .select((
-                    employees::id,
-                    employees::employer_id,
-                    employees::password_hash,
-                ))
-                .load(conn)?;
-            Ok(candidates)
+            Ok(logins::find_by_email(conn, &lookup_email)?)
         })
         .await?;
+    // One password per address, so one Argon2 run whatever the number of employers; with no
+    // login the dummy hash keeps the timing the same.
+    let matches = state
+        .passwords
+        .verify(password, person.as_ref().map(|l| l.password_hash.clone()))
+        .await?;
+    let Some(person) = person.filter(|_| matches) else {
+        state
+            .db
+            .run(move |conn| lockout::record_failure(conn, &email, &settings))
+            .await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    let challenge_ttl = settings.mfa_challenge_ttl;
+    let outcome = state
+        .db
+        .run(move |conn| {
+            let Some(employment) = logins::employments(conn, &person.id)?.into_iter().next() else {
+                // Every employment ended: nothing to log in to, answered as a wrong password
+                // (the right password is not counted against the login).
+                lockout::record_passed_step(conn, &email, &settings)?;
+                return Err(ApiError::InvalidCredentials);
+            };
+            if person.has_second_factor() {
+                lockout::record_passed_step(conn, &email, &settings)?;
+                let challenge_id = open_challenge(conn, &person, &employment, challenge_ttl)?;
+                return Ok(LoginOutcome::SecondFactor(challenge_id));
+            }
+            crate::db::write_transaction(conn, |conn| {
+                lockout::record_success(conn, &email)?;
+                Ok(LoginOutcome::Session(start_session(
+                    conn,
+                    &person,
+                    &employment,
+                    &settings,
+                )?))
+            })
+        })
+        .await?;
+    match outcome {
+        LoginOutcome::Session(session) => session_response(&state, session),
+        LoginOutcome::SecondFactor(challenge_id) => {
+            let lifetime = challenge_ttl.to_std().unwrap_or_default();
+            let mfa_token = state
+                .tokens
+                .issue_mfa_token(&challenge_id, lifetime)
+                .map_err(ApiError::internal)?;
+            Ok(HttpResponse::Ok()
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+                .json(LoginResponse::Challenge(MfaChallenge {
+                    mfa_required: true,
+                    mfa_token,
+                    methods: vec![MfaMethod::Totp, MfaMethod::RecoveryCode],
+                })))
+        }
+    }
+}
 
-    // The same address may hold an account at more than one employer; the password decides
-    // which. With no account the dummy hash keeps the timing the same.
-    let mut matched = None;
-    if candidates.is_empty() {
-        state.passwords.verify(password.clone(), None).await?;
-    }
-    for (employee_id, employer_id, hash) in candidates {
-        if state.passwords.verify(password.clone(), hash).await? {
-            matched = Some((employee_id, employer_id));
-            break;
-        }
-    }
+enum LoginOutcome {
+    Session(NewSession),
+    SecondFactor(String),
+}
 
-    match matched {
-        None => {
-            state
-                .db
-                .run(move |conn| lockout::record_failure(conn, &email, &settings))
-                .await?;
-            Err(ApiError::InvalidCredentials)
-        }
-        Some((employee_id, employer_id)) => {
-            let session = state
-                .db
-                .run(move |conn| {
-                    crate::db::write_transaction(conn, |conn| {
-                        lockout::record_success(conn, &email)?;
-                        let family_id = uuid::Uuid::new_v4().to_string();
-                        let refresh_token =
-                            insert_refresh_token(conn, &employee_id, &family_id, &settings)?;
-                        Ok(NewSession {
-                            employee_id,
-                            employer_id,
-                            family_id,
-                            refresh_token,
-                        })
-                    })
-                })
-                .await?;
-            session_response(&state, session)
-        }
-    }
+fn open_challenge(
+    conn: &mut DbConnection,
+    person: &logins::Login,
+    employment: &Employment,
+    ttl: chrono::TimeDelta,
+) -> Result<String, ApiError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    diesel::insert_into(mfa_challenges::table)
+        .values((
+            mfa_challenges::id.eq(&id),
+            mfa_challenges::login_id.eq(&person.id),
+            mfa_challenges::employee_id.eq(&employment.employee_id),
+            mfa_challenges::expires_at.eq(at + ttl),
+            mfa_challenges::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(id)
+}
+
+/// The second step of a login: the code of the authenticator app, or a recovery code.
+///
+/// Takes the `mfa_token` a right password answered (valid 5 minutes) with `code` (6 digits) or
+/// `recovery_code`; each code works once. Wrong codes count toward the same lockout as wrong
+/// passwords (three in a row block the address for an hour). Answers the normal token response
+/// and sets the refresh cookie.
+#[utoipa::path(
+    tag = "sessions",
+    request_body = MfaLogin,
+    responses(
+        (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
+        Invalid,
+        (status = 401, description = "Wrong or used code, or the mfa_token expired (enter the password again)", body = Problem, content_type = "application/problem+json"),
+        TooManyRequests,
+    )
+)]
+#[post("/auth/mfa")]
+pub async fn second_factor(
+    _rate_limited: RateLimited,
+    body: crate::web::input::PublicJson<MfaLogin>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let MfaLogin {
+        mfa_token,
+        code,
+        recovery_code,
+    } = body.into_inner();
+    let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
+    let expired = || {
+        ApiError::InvalidSecondFactor(
+            "This login step has expired or was completed; enter your password again.".into(),
+        )
+    };
+    let challenge_id = state
+        .tokens
+        .verify_mfa_token(&mfa_token)
+        .map_err(|_| expired())?
+        .sub;
+    let settings = state.settings.accounts.clone();
+    let sealing = state.sealing.clone();
+    let session = state
+        .db
+        .run(move |conn| {
+            let at = now();
+            let challenge: Option<(String, String)> = mfa_challenges::table
+                .find(&challenge_id)
+                .filter(mfa_challenges::used_at.is_null())
+                .filter(mfa_challenges::expires_at.gt(at))
+                .select((mfa_challenges::login_id, mfa_challenges::employee_id))
+                .first(conn)
+                .optional()?;
+            let Some((login_id, employee_id)) = challenge else {
+                return Err(expired());
+            };
+            let person = logins::find(conn, &login_id)?;
+            let email = person.email_normalised.clone();
+            lockout::reserve(conn, &email, &settings)?;
+            if !mfa::check(conn, &sealing, &person, &factor)? {
+                lockout::record_failure(conn, &email, &settings)?;
+                return Err(ApiError::InvalidSecondFactor(
+                    "The code is not right, or it was used already.".into(),
+                ));
+            }
+            crate::db::write_transaction(conn, |conn| {
+                let completed = diesel::update(
+                    mfa_challenges::table
+                        .find(&challenge_id)
+                        .filter(mfa_challenges::used_at.is_null()),
+                )
+                .set(mfa_challenges::used_at.eq(Some(now())))
+                .execute(conn)?;
+                lockout::record_success(conn, &email)?;
+                let employment = logins::employment(conn, &person.id, &employee_id)?;
+                match (completed, employment) {
+                    (1, Some(employment)) => start_session(conn, &person, &employment, &settings),
+                    _ => Err(expired()),
+                }
+            })
+        })
+        .await?;
+    session_response(&state, session)
+}
+
+/// Act in another employment of the same person (one login, several employers).
+///
+/// `employee_id` is one of `GET /me`'s `employments`. Answers a new access token for it; the
+/// session (and its refresh cookie) moves along, and the previous employment's access tokens
+/// of this session stop working.
+#[utoipa::path(
+    tag = "sessions",
+    security(("employee_bearer" = [])),
+    request_body = EmploymentSwitch,
+    responses(
+        (status = 200, body = AccessToken),
+        Invalid,
+        Unauthorized,
+        NotFound,
+    )
+)]
+#[post("/auth/switch")]
+pub async fn switch_employment(
+    employee: AuthenticatedEmployee,
+    body: crate::web::input::Json<EmploymentSwitch>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<AccessToken>, ApiError> {
+    let target = body.into_inner().employee_id;
+    uuid::Uuid::parse_str(&target)
+        .map_err(|_| ApiError::invalid("employee_id", "must be a UUID"))?;
+    let session_id = employee.session_id.clone();
+    let (employment, stage) = state
+        .db
+        .run_changing(move |conn, changed| {
+            crate::db::write_transaction(conn, |conn| {
+                let person = logins::of_employee(conn, &employee.employee_id)?;
+                let employment =
+                    logins::employment(conn, &person.id, &target)?.ok_or(ApiError::NotFound)?;
+                changed.employee(&employee.employee_id);
+                changed.employee(&employment.employee_id);
+                // Every token of the family, the rotated ones too, so that reuse detection
+                // and the access-token check follow the session to its new employment.
+                diesel::update(
+                    refresh_tokens::table.filter(refresh_tokens::family_id.eq(&employee.session_id)),
+                )
+                .set(refresh_tokens::employee_id.eq(&employment.employee_id))
+                .execute(conn)?;
+                let stage = employment.stage(&person);
+                Ok((employment, stage))
+            })
+        })
+        .await?;
+    Ok(web::Json(access_token(
+        &state,
+        &employment.employee_id,
+        &employment.employer_id,
+        &session_id,
+        stage,
+    )?))
 }
 
 /// Exchange the refresh cookie for a new access token (and a new refresh cookie).
@@ -334,6 +591,11 @@ pub async fn refresh(
                 if rotated != 1 {
                     return Ok(None);
                 }
+                // The stage is decided anew: a factor confirmed since, or a policy changed since.
+                let person = logins::of_employee(conn, &employee_id)?;
+                let Some(employment) = logins::employment(conn, &person.id, &employee_id)? else {
+                    return Ok(None);
+                };
                 let refresh_token =
                     insert_refresh_token(conn, &employee_id, &family_id, &settings)?;
                 Ok(Some(NewSession {
@@ -341,6 +603,7 @@ pub async fn refresh(
                     employer_id,
                     family_id,
                     refresh_token,
+                    stage: employment.stage(&person),
                 }))
             })
         })
@@ -395,9 +658,9 @@ pub async fn logout(
         .finish())
 }
 
-/// End every session of the employee, on every device.
+/// End every session of the person, on every device and in every employment.
 ///
-/// Revokes every refresh token of the employee, this browser's included; every access token
+/// Revokes every refresh token of the login, this browser's included; every access token
 /// stops working at once.
 #[utoipa::path(
     tag = "sessions",
@@ -409,13 +672,14 @@ pub async fn logout(
 )]
 #[post("/auth/logout-all")]
 pub async fn logout_all(
-    employee: AuthenticatedEmployee,
+    employee: EnrollingEmployee,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state
         .db
         .run_changing(move |conn, changed| {
-            revoke_sessions(conn, changed, &employee.employee_id, None)
+            let person = logins::of_employee(conn, &employee.employee_id)?;
+            logins::revoke_sessions(conn, changed, &person.id, None)
         })
         .await?;
     Ok(HttpResponse::NoContent()

@@ -8,7 +8,7 @@ pub mod scopes;
 pub mod sealing;
 pub mod tokens;
 
-pub use employee::AuthenticatedEmployee;
+pub use employee::{AuthenticatedEmployee, EnrollingEmployee};
 pub use employer_client::EmployerClient;
 pub use passwords::Passwords;
 pub use rate_limit::RateLimited;

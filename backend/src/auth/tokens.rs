@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 
 pub const EMPLOYER_API_AUDIENCE: &str = "verzuim:employer-api";
 pub const EMPLOYEE_AUDIENCE: &str = "verzuim:employee";
+/// The token between a right password and the second factor: usable only at `/auth/mfa`.
+pub const MFA_CHALLENGE_AUDIENCE: &str = "verzuim:mfa-challenge";
 
 /// Claims of a token issued to an employer API client.
 #[derive(Debug, Serialize, Deserialize)]
@@ -39,7 +41,42 @@ pub struct EmployeeClaims {
     pub emp: String,
     /// The session (refresh-token family): logging out ends its access tokens at once.
     pub sid: String,
+    /// `enrol` while the employer requires a second factor the login does not have yet: the
+    /// token then reaches only the enrolment routes. Absent on a full token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stg: Option<String>,
     pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// What an employee access token may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Full,
+    /// Only `GET /me`, the TOTP enrolment routes, refresh and logout.
+    Enrolment,
+}
+
+const ENROLMENT_STAGE: &str = "enrol";
+
+impl EmployeeClaims {
+    pub fn stage(&self) -> Stage {
+        match self.stg.as_deref() {
+            None => Stage::Full,
+            // Any other value is not a stage this server issues: treated as the narrowest.
+            Some(_) => Stage::Enrolment,
+        }
+    }
+}
+
+/// Claims of an `mfa_token`: the challenge row a right password opened.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MfaChallengeClaims {
+    pub iss: String,
+    pub aud: String,
+    /// The challenge id.
+    pub sub: String,
     pub iat: i64,
     pub exp: i64,
 }
@@ -119,6 +156,7 @@ impl TokenKeys {
         employee_id: &str,
         employer_id: &str,
         session_id: &str,
+        stage: Stage,
         lifetime: Duration,
     ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
@@ -128,6 +166,10 @@ impl TokenKeys {
             sub: employee_id.into(),
             emp: employer_id.into(),
             sid: session_id.into(),
+            stg: match stage {
+                Stage::Full => None,
+                Stage::Enrolment => Some(ENROLMENT_STAGE.into()),
+            },
             jti: uuid::Uuid::new_v4().to_string(),
             iat: now,
             exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
@@ -147,6 +189,34 @@ impl TokenKeys {
             token,
             &self.decoding,
             &self.validation(EMPLOYEE_AUDIENCE),
+        )
+        .map(|data| data.claims)
+    }
+
+    pub fn issue_mfa_token(&self, challenge_id: &str, lifetime: Duration) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = MfaChallengeClaims {
+            iss: self.issuer.clone(),
+            aud: MFA_CHALLENGE_AUDIENCE.into(),
+            sub: challenge_id.into(),
+            iat: now,
+            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &self.encoding,
+        )?)
+    }
+
+    pub fn verify_mfa_token(
+        &self,
+        token: &str,
+    ) -> Result<MfaChallengeClaims, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode::<MfaChallengeClaims>(
+            token,
+            &self.decoding,
+            &self.validation(MFA_CHALLENGE_AUDIENCE),
         )
         .map(|data| data.claims)
     }

@@ -8,6 +8,7 @@ diesel::table! {
         arbodienst_email -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        mfa_required -> Bool,
     }
 }
 
@@ -44,6 +45,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        login_id -> Nullable<Text>,
     }
 }
 
@@ -63,7 +65,7 @@ diesel::table! {
 diesel::table! {
     password_resets (id) {
         id -> Text,
-        employee_id -> Text,
+        login_id -> Text,
         token_hash -> Text,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
@@ -105,15 +107,74 @@ diesel::table! {
 
 diesel::joinable!(employees -> employers (employer_id));
 diesel::joinable!(invitations -> employees (employee_id));
-diesel::joinable!(password_resets -> employees (employee_id));
 diesel::joinable!(refresh_tokens -> employees (employee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     employers,
     employees,
     invitations,
     password_resets,
-    refresh_tokens
+    refresh_tokens,
+    logins,
+    recovery_codes,
+    mfa_challenges,
+    email_changes
 );
+
+diesel::table! {
+    logins (id) {
+        id -> Text,
+        email_normalised -> Text,
+        password_hash -> Text,
+        totp_secret -> Nullable<Binary>,
+        totp_confirmed_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+        last_login_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Text,
+        login_id -> Text,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (id) {
+        id -> Text,
+        login_id -> Text,
+        employee_id -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    email_changes (id) {
+        id -> Text,
+        employee_id -> Text,
+        login_id -> Text,
+        new_email -> Text,
+        new_email_normalised -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        voided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(employees -> logins (login_id));
+diesel::joinable!(password_resets -> logins (login_id));
+diesel::joinable!(recovery_codes -> logins (login_id));
+diesel::joinable!(mfa_challenges -> logins (login_id));
+diesel::joinable!(email_changes -> employees (employee_id));
 
 diesel::table! {
     outbox (id) {

@@ -15,6 +15,7 @@ pub struct Employer {
     pub arbodienst_email: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub mfa_required: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,6 +35,7 @@ pub struct EmployerChanges {
     pub name: Option<String>,
     pub absence_email: Option<String>,
     pub arbodienst_email: Option<Option<String>>,
+    pub mfa_required: Option<bool>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -76,6 +78,10 @@ pub struct EmployerResponse {
     /// employee (`/employees/{id}/dossier-contacts`).
     #[serde(flatten)]
     pub dossier_contacts: DossierContacts,
+    /// Employees must log in with a second factor (an authenticator app) as well as their
+    /// password; on unless turned off. An employee without one is led through setting it up at
+    /// the next login and reaches nothing else until it is done.
+    pub mfa_required: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -88,6 +94,7 @@ impl EmployerResponse {
             name: e.name,
             absence_email: e.absence_email,
             arbodienst_email: e.arbodienst_email,
+            mfa_required: e.mfa_required,
             created_at: e.created_at.and_utc(),
             updated_at: e.updated_at.and_utc(),
         }

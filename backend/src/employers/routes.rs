@@ -32,6 +32,8 @@ pub struct EmployerPatch {
     #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<ContactPerson>, nullable)]
     pub case_manager: Option<Option<ContactPerson>>,
+    /// Require a second factor of every employee at login (default `true`).
+    pub mfa_required: Option<bool>,
 }
 
 impl EmployerPatch {
@@ -64,6 +66,7 @@ impl EmployerPatch {
                 name,
                 absence_email,
                 arbodienst_email,
+                mfa_required: self.mfa_required,
                 updated_at: Some(now()),
             },
             contact_changes,
@@ -104,7 +107,7 @@ pub async fn get_employer(
     Ok(web::Json(employer))
 }
 
-/// Change the employer's name, notification addresses and dossier contacts.
+/// Change the employer's name, notification addresses, dossier contacts and login policy.
 ///
 /// A field left out stays as it is; `null` removes an optional one. Needs `employees:write`.
 #[utoipa::path(

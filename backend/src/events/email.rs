@@ -32,6 +32,10 @@ pub enum EmailMessage {
         first_name: String,
         reset_url: String,
         valid_minutes: i64,
+        /// Sent by the move to one login per address: this account's password was replaced
+        /// by that of the address's other, more recently used account.
+        #[serde(default)]
+        logins_merged: bool,
     },
     /// A new sick report, to the employer's absence address and the arbodienst (Dutch). Only
     /// the fields an employer may lawfully ask for; never anything medical.
@@ -288,8 +292,9 @@ impl Templates {
                 first_name,
                 reset_url,
                 valid_minutes,
+                logins_merged,
                 ..
-            } => context! { first_name, reset_url, valid_minutes },
+            } => context! { first_name, reset_url, valid_minutes, logins_merged },
             EmailMessage::AbsenceReported {
                 employee_name,
                 first_sick_day,
@@ -489,6 +494,7 @@ mod tests {
                 first_name: "Jan".into(),
                 reset_url: "https://verzuim.test/reset/tok".into(),
                 valid_minutes: 60,
+                logins_merged: language == Language::En,
             };
             for message in [invitation(language), reset] {
                 let rendered = templates.render(&message).unwrap();

@@ -1,6 +1,6 @@
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
-import type { AccessToken } from './types';
+import type { TokenResponse } from './mfa';
 
 /*
  * Session handling. The access token lives in this module's memory only (never in
@@ -11,20 +11,37 @@ import type { AccessToken } from './types';
  * the registered handler sends the user to /login?next=….
  */
 let accessToken: string | null = null;
+/**
+ * The token answer said `mfa_enrolment_required: true`: the token reaches only GET /me and the
+ * TOTP enrolment routes until a second factor is confirmed (and a refresh gives a full token).
+ */
+let enrolmentRequired = false;
 let refreshInFlight: Promise<string | null> | null = null;
 let onSessionExpired: (() => void) | null = null;
-const tokenListeners = new Set<(token: string | null) => void>();
+type TokenListener = (token: string | null, enrolmentRequired: boolean) => void;
+const tokenListeners = new Set<TokenListener>();
 
 export function getAccessToken(): string | null {
   return accessToken;
 }
 
-export function setAccessToken(token: string | null): void {
-  accessToken = token;
-  for (const l of tokenListeners) l(token);
+export function isEnrolmentRequired(): boolean {
+  return accessToken !== null && enrolmentRequired;
 }
 
-export function subscribeToken(listener: (token: string | null) => void): () => void {
+/** Sets the token of a token answer (login, /auth/mfa, refresh, switch) or clears it (null). */
+export function setAccessToken(token: string | null, mfaEnrolmentRequired = false): void {
+  accessToken = token;
+  enrolmentRequired = token !== null && mfaEnrolmentRequired;
+  for (const l of tokenListeners) l(token, enrolmentRequired);
+}
+
+/** The access token of a token answer, with its `mfa_enrolment_required` flag. */
+export function setSessionFromToken(body: TokenResponse): void {
+  setAccessToken(body.access_token, body.mfa_enrolment_required === true);
+}
+
+export function subscribeToken(listener: TokenListener): () => void {
   tokenListeners.add(listener);
   return () => tokenListeners.delete(listener);
 }
@@ -53,8 +70,8 @@ export function refreshAccessToken(): Promise<string | null> {
           setAccessToken(null);
           return null;
         }
-        const body = (await res.json()) as AccessToken;
-        setAccessToken(body.access_token);
+        const body = (await res.json()) as TokenResponse;
+        setSessionFromToken(body);
         return body.access_token;
       } catch {
         setAccessToken(null);
@@ -83,10 +100,31 @@ function withToken(request: Request, token: string | null): Request {
   return new Request(request, { headers });
 }
 
+const ENROLMENT_REQUIRED = /\/problems\/mfa-enrolment-required$/;
+
+/**
+ * A 403 "/problems/mfa-enrolment-required" (e.g. the employer switched its policy on during the
+ * session): remember it, so that RequireAuth sends the user to the enrolment page.
+ */
+async function noticeEnrolmentRequired(response: Response, token: string | null): Promise<void> {
+  if (response.status !== 403 || !token || token !== accessToken || enrolmentRequired) return;
+  if (!(response.headers.get('Content-Type') ?? '').includes('json')) return;
+  try {
+    const problem = (await response.clone().json()) as { type?: unknown };
+    if (typeof problem.type === 'string' && ENROLMENT_REQUIRED.test(problem.type) && token === accessToken) {
+      setAccessToken(token, true);
+    }
+  } catch {
+    // not a problem body
+  }
+}
+
 /** fetch used by openapi-fetch: adds the bearer token and handles 401 → refresh → retry. */
 export const authFetch = async (input: Request): Promise<Response> => {
   const retryCopy = input.clone();
-  const response = await baseFetch(withToken(input, accessToken));
+  const sentWith = accessToken;
+  const response = await baseFetch(withToken(input, sentWith));
+  await noticeEnrolmentRequired(response, sentWith);
   if (response.status !== 401 || NO_RETRY.test(new URL(input.url).pathname)) return response;
   const token = await refreshAccessToken();
   if (!token) {
@@ -95,6 +133,7 @@ export const authFetch = async (input: Request): Promise<Response> => {
   }
   await drain(response);
   const retried = await baseFetch(withToken(retryCopy, token));
+  await noticeEnrolmentRequired(retried, token);
   if (retried.status === 401) {
     setAccessToken(null);
     onSessionExpired?.();

@@ -1,9 +1,10 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from './client';
+import { mfaApi, type MeWithSecurity } from './mfa';
 import { isApiError, unwrap } from './problem';
-import type { Absence, AbsenceList, DocumentList } from './types';
+import type { Absence, AbsenceList, DocumentList, Me } from './types';
 import { normaliseLanguage } from '../i18n';
 
 export const queryKeys = {
@@ -15,17 +16,27 @@ export const queryKeys = {
 };
 
 /** GET /me. Once loaded, the profile language wins over the browser language. */
-export function useMe() {
+export function useMe(enabled = true) {
   const { i18n } = useTranslation();
   const query = useQuery({
     queryKey: queryKeys.me,
-    queryFn: async () => unwrap(await api.GET('/api/v1/me')),
+    enabled,
+    // mfaApi until schema.d.ts has `employments` and `security` (see mfa.ts).
+    queryFn: async () => unwrap(await mfaApi.GET('/api/v1/me')),
   });
   const language = query.data?.language;
   useEffect(() => {
     if (language && normaliseLanguage(i18n.language) !== language) void i18n.changeLanguage(language);
   }, [language, i18n]);
   return query;
+}
+
+/**
+ * Puts the answer of PATCH /me into the cache. Merged, so that fields only GET /me names (the
+ * employments, the security state) stay until the next GET.
+ */
+export function mergeMe(queryClient: QueryClient, patched: Me): void {
+  queryClient.setQueryData<MeWithSecurity>(queryKeys.me, (old) => (old ? { ...old, ...patched } : undefined));
 }
 
 export async function fetchAbsences(cursor?: string): Promise<AbsenceList> {

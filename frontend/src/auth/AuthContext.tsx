@@ -4,10 +4,13 @@ import { useNavigate } from 'react-router';
 import {
   api,
   getAccessToken,
+  isEnrolmentRequired,
   refreshAccessToken,
   setAccessToken,
+  setSessionFromToken,
   subscribeToken,
 } from '../api/client';
+import { isMfaChallenge, mfaApi, type MfaChallenge } from '../api/mfa';
 import { unwrap } from '../api/problem';
 
 export type AuthState = 'checking' | 'authenticated' | 'anonymous';
@@ -16,11 +19,28 @@ interface AuthContextValue {
   state: AuthState;
   /** True after the user logged out here: protected pages then send to the "logged out" notice. */
   loggedOut: boolean;
-  login: (email: string, password: string) => Promise<void>;
+  /**
+   * The employer requires two-step login and this login has no second factor yet: the token
+   * reaches only the enrolment routes, and every protected page sends to /security/setup.
+   */
+  enrolmentRequired: boolean;
+  /**
+   * The password step. Resolves to null when logged in, or to the challenge when the login has
+   * a second factor (then call `completeMfa`). Throws an ApiError otherwise.
+   */
+  login: (email: string, password: string) => Promise<MfaChallenge | null>;
+  /** The second step: POST /auth/mfa with the code of the app or a recovery code. */
+  completeMfa: (mfaToken: string, answer: { code: string } | { recovery_code: string }) => Promise<void>;
+  /** After the enrolment: a refresh gives a full token. Resolves to false when the session ended. */
+  finishEnrolment: () => Promise<boolean>;
+  /** Acts in another employment of the same person (POST /auth/switch); nothing cached is kept. */
+  switchEmployment: (employeeId: string) => Promise<void>;
   /** Ends this session and shows the login page with the "logged out" notice. */
   logout: () => Promise<void>;
   /** Ends every session of the account, then as `logout`. */
   logoutAll: () => Promise<void>;
+  /** Counts the employment switches of this page load (consumers render again on a switch). */
+  employmentSwitches: number;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -41,13 +61,18 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [state, setState] = useState<AuthState>(() => (getAccessToken() ? 'authenticated' : 'checking'));
+  const [enrolmentRequired, setEnrolmentRequired] = useState(isEnrolmentRequired);
   const [loggedOut, setLoggedOut] = useState(false);
+  // Changes when the token names another employment, so that every consumer renders again and
+  // its queries are fetched anew after the cache was cleared.
+  const [employmentSwitches, setEmploymentSwitches] = useState(0);
 
   // Keep the state in step with the in-memory token (refreshes, expiry).
   useEffect(
     () =>
-      subscribeToken((token) => {
+      subscribeToken((token, enrolment) => {
         setState(token ? 'authenticated' : 'anonymous');
+        setEnrolmentRequired(enrolment);
         if (!token) queryClient.removeQueries({ queryKey: ['me'] });
       }),
     [queryClient],
@@ -59,7 +84,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     if (getAccessToken()) return;
     let cancelled = false;
     void checkSession().then((token) => {
-      if (!cancelled) setState(token ? 'authenticated' : 'anonymous');
+      if (cancelled) return;
+      setState(token ? 'authenticated' : 'anonymous');
+      setEnrolmentRequired(isEnrolmentRequired());
     });
     return () => {
       cancelled = true;
@@ -67,10 +94,40 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const login = useCallback(async (email: string, password: string) => {
-    const data = unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } }));
+    const data = unwrap(await mfaApi.POST('/api/v1/auth/login', { body: { email, password } }));
+    if (isMfaChallenge(data)) return data;
     setLoggedOut(false);
-    setAccessToken(data.access_token);
+    setSessionFromToken(data);
+    return null;
   }, []);
+
+  const completeMfa = useCallback(
+    async (mfaToken: string, answer: { code: string } | { recovery_code: string }) => {
+      const data = unwrap(await mfaApi.POST('/api/v1/auth/mfa', { body: { mfa_token: mfaToken, ...answer } }));
+      setLoggedOut(false);
+      setSessionFromToken(data);
+    },
+    [],
+  );
+
+  const finishEnrolment = useCallback(async () => {
+    const token = await refreshAccessToken();
+    // GET /me now tells that the authenticator app is on.
+    await queryClient.invalidateQueries({ queryKey: ['me'] });
+    return token !== null;
+  }, [queryClient]);
+
+  const switchEmployment = useCallback(
+    async (employeeId: string) => {
+      const data = unwrap(await mfaApi.POST('/api/v1/auth/switch', { body: { employee_id: employeeId } }));
+      setSessionFromToken(data);
+      // Everything cached belongs to the other employment.
+      queryClient.clear();
+      setEmploymentSwitches((n) => n + 1);
+      navigate('/', { replace: true });
+    },
+    [navigate, queryClient],
+  );
 
   // A protected page still on screen when the token goes sends the user to the login page
   // itself (RequireAuth); `loggedOut` makes that the "logged out" notice, not ?next=….
@@ -99,8 +156,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [endSession]);
 
   const value = useMemo(
-    () => ({ state, loggedOut, login, logout, logoutAll }),
-    [state, loggedOut, login, logout, logoutAll],
+    () => ({
+      state,
+      loggedOut,
+      enrolmentRequired: state === 'authenticated' && enrolmentRequired,
+      login,
+      completeMfa,
+      finishEnrolment,
+      switchEmployment,
+      logout,
+      logoutAll,
+      employmentSwitches,
+    }),
+    [state, loggedOut, enrolmentRequired, login, completeMfa, finishEnrolment, switchEmployment, logout, logoutAll, employmentSwitches],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -4,21 +4,23 @@ import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import { useAuth } from '../auth/AuthContext';
 import { api } from '../api/client';
-import { queryKeys } from '../api/queries';
+import { mergeMe, useMe } from '../api/queries';
 import { normaliseLanguage } from '../i18n';
+import { EmploymentBar } from './EmploymentSwitch';
 import { Loading } from './Loading';
 
 function LanguageSwitch() {
   const { t, i18n } = useTranslation();
-  const { state } = useAuth();
+  const { state, enrolmentRequired } = useAuth();
   const queryClient = useQueryClient();
   const other = normaliseLanguage(i18n.language) === 'nl' ? 'en' : 'nl';
   const onClick = async () => {
     await i18n.changeLanguage(other);
-    if (state === 'authenticated') {
-      // Logged in: the profile language follows the choice.
+    // Logged in: the profile language follows the choice (not yet during the enrolment, whose
+    // token cannot change the profile).
+    if (state === 'authenticated' && !enrolmentRequired) {
       const res = await api.PATCH('/api/v1/me', { body: { language: other } });
-      if (res.data) queryClient.setQueryData(queryKeys.me, res.data);
+      if (res.data) mergeMe(queryClient, res.data);
     }
   };
   return (
@@ -31,8 +33,12 @@ function LanguageSwitch() {
 
 export function Layout() {
   const { t } = useTranslation();
-  const { state, logout } = useAuth();
+  const { state, enrolmentRequired, logout } = useAuth();
   const authed = state === 'authenticated';
+  // While the enrolment is required only the enrolment page can be used: no menu to the others.
+  const fullSession = authed && !enrolmentRequired;
+  const me = useMe(fullSession);
+  const employments = fullSession ? (me.data?.employments ?? []) : [];
 
   const onLogout = () => logout();
 
@@ -53,7 +59,7 @@ export function Layout() {
         </div>
         <nav className="nav" aria-label={t('app.mainNav')}>
           <ul className="nav__list container">
-            {authed ? (
+            {fullSession ? (
               <>
                 <li>
                   <NavLink to="/" end className="nav__link">
@@ -76,7 +82,7 @@ export function Layout() {
                   </NavLink>
                 </li>
               </>
-            ) : (
+            ) : authed ? null : (
               <li>
                 <NavLink to="/login" className="nav__link">
                   {t('nav.login')}
@@ -97,6 +103,9 @@ export function Layout() {
             ) : null}
           </ul>
         </nav>
+        {me.data && employments.length > 1 ? (
+          <EmploymentBar key={me.data.id} employments={employments} currentId={me.data.id} />
+        ) : null}
       </header>
       <main id="main" className="main container" tabIndex={-1}>
         <Suspense fallback={<Loading />}>

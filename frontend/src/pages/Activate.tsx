@@ -1,34 +1,46 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
-import { ApiError, unwrap } from '../api/problem';
+import { mfaApi, normaliseTotpCode, type ActivationCheck } from '../api/mfa';
+import { ApiError, blockedUntil, unwrap } from '../api/problem';
 import { Alert } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { PasswordFields } from '../components/PasswordFields';
 import { errorMessage, passwordServerMessage } from '../lib/errors';
-import { parseIsoDate, toIsoDate } from '../lib/dates';
+import { formatDateTime, parseIsoDate, toIsoDate } from '../lib/dates';
 import { passwordIsValid } from '../lib/password';
 
 type DeadLink = 'notFound' | 'gone';
 
-/** /activate/:token — step 1 e-mail + date of birth, step 2 choose a password. */
+/**
+ * /activate/:token — step 1 e-mail + date of birth, step 2 choose a password; or, when the
+ * address already has a Verzuim login, step 2 proves that login (its password, and the app's
+ * code when it has one) and the new employment is linked to it.
+ */
 export function ActivatePage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { token = '' } = useParams();
   const navigate = useNavigate();
   const [step, setStep] = useState<1 | 2>(1);
   const [email, setEmail] = useState('');
   const [dob, setDob] = useState('');
+  const [check, setCheck] = useState<ActivationCheck | null>(null);
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
+  const [code, setCode] = useState('');
   const [submitted, setSubmitted] = useState(false);
-  const [fieldErrors, setFieldErrors] = useState<{ email?: string; dob?: string }>({});
+  const [fieldErrors, setFieldErrors] = useState<{ email?: string; dob?: string; password?: string; code?: string }>({});
   const [serverPasswordError, setServerPasswordError] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [deadLink, setDeadLink] = useState<DeadLink | null>(null);
   const [busy, setBusy] = useState(false);
+  const step2Heading = useRef<HTMLHeadingElement>(null);
+
+  // Step 2 replaces step 1: focus its heading, so that screen readers follow.
+  useEffect(() => {
+    if (step === 2) step2Heading.current?.focus();
+  }, [step]);
 
   const handleLinkErrors = (err: unknown): boolean => {
     if (err instanceof ApiError && err.status === 404) {
@@ -54,12 +66,13 @@ export function ActivatePage() {
     if (fe.email || fe.dob) return;
     setBusy(true);
     try {
-      unwrap(
-        await api.POST('/api/v1/activation/{token}/verify', {
+      const result = unwrap(
+        await mfaApi.POST('/api/v1/activation/{token}/verify', {
           params: { path: { token } },
           body: { email: email.trim(), date_of_birth: dob },
         }),
       );
+      setCheck(result);
       setStep(2);
     } catch (err) {
       if (handleLinkErrors(err)) return;
@@ -79,7 +92,7 @@ export function ActivatePage() {
     setBusy(true);
     try {
       unwrap(
-        await api.POST('/api/v1/activation/{token}', {
+        await mfaApi.POST('/api/v1/activation/{token}', {
           params: { path: { token } },
           body: { email: email.trim(), date_of_birth: dob, password },
         }),
@@ -94,6 +107,50 @@ export function ActivatePage() {
           setStep(1);
           setError(t('activate.mismatch'));
         }
+      } else setError(errorMessage(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  /** The address already has a login: its password (and code) link this employment to it. */
+  const onLink = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const fe: typeof fieldErrors = {};
+    if (!password) fe.password = t('validation.required');
+    const digits = check?.login_has_mfa ? normaliseTotpCode(code) : null;
+    if (check?.login_has_mfa && !digits) fe.code = t(code.trim() ? 'login.mfa.codeInvalid' : 'validation.required');
+    setFieldErrors(fe);
+    if (fe.password || fe.code) return;
+    setBusy(true);
+    try {
+      unwrap(
+        await mfaApi.POST('/api/v1/activation/{token}', {
+          params: { path: { token } },
+          body: { email: email.trim(), date_of_birth: dob, password, ...(digits ? { code: digits } : {}) },
+        }),
+      );
+      navigate(`/login?linked=1&email=${encodeURIComponent(email.trim())}`, { replace: true });
+    } catch (err) {
+      setCode('');
+      if (handleLinkErrors(err)) return;
+      if (err instanceof ApiError && err.status === 400) {
+        const server = err.fieldErrors();
+        if (server.password || server.code) {
+          if (server.password) setPassword('');
+          setFieldErrors({
+            password: server.password ? t('activate.link.wrongPassword') : undefined,
+            code: server.code ? t('login.mfa.wrongCode') : undefined,
+          });
+        } else {
+          setStep(1);
+          setError(t('activate.mismatch'));
+        }
+      } else if (err instanceof ApiError && err.status === 429) {
+        setPassword('');
+        const until = blockedUntil(err);
+        setError(until ? t('login.blockedUntil', { time: formatDateTime(until, i18n.language) }) : t('login.blocked'));
       } else setError(errorMessage(err, t));
     } finally {
       setBusy(false);
@@ -149,9 +206,49 @@ export function ActivatePage() {
             {t('activate.step1Submit')}
           </button>
         </form>
+      ) : check?.login_exists ? (
+        <form onSubmit={(e) => void onLink(e)} noValidate className="form" key="step2-link">
+          <h2 ref={step2Heading} tabIndex={-1} className="step-heading">
+            {t('activate.link.title')}
+          </h2>
+          <p>{t('activate.link.intro')}</p>
+          <input type="email" className="visually-hidden" autoComplete="username" value={email} readOnly tabIndex={-1} aria-hidden="true" />
+          <TextField
+            label={t('activate.link.password')}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={fieldErrors.password}
+            required
+          />
+          {check.login_has_mfa ? (
+            <TextField
+              label={t('login.mfa.codeLabel')}
+              hint={t('activate.link.codeHint')}
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9 ]*"
+              autoCapitalize="none"
+              spellCheck={false}
+              className="input--code"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              error={fieldErrors.code}
+              required
+            />
+          ) : null}
+          <p className="field__hint">{t('activate.link.forgot')}</p>
+          <button type="submit" className="button button--primary" disabled={busy}>
+            {t('activate.link.submit')}
+          </button>
+        </form>
       ) : (
         <form onSubmit={(e) => void onActivate(e)} noValidate className="form" key="step2">
-          <h2>{t('activate.step2Title')}</h2>
+          <h2 ref={step2Heading} tabIndex={-1} className="step-heading">
+            {t('activate.step2Title')}
+          </h2>
           <p>{t('activate.step2Intro')}</p>
           {/* lets password managers store the user name with the new password */}
           <input type="email" className="visually-hidden" autoComplete="username" value={email} readOnly tabIndex={-1} aria-hidden="true" />

@@ -2,7 +2,21 @@ import { useTranslation } from 'react-i18next';
 import { PageHeading } from '../components/PageHeading';
 import { StatusBanner } from '../components/StatusBanner';
 
-const TOPICS = ['activate', 'login', 'forgot', 'sick', 'recovered', 'documents', 'app', 'email'] as const;
+const TOPICS = [
+  'activate',
+  'login',
+  'forgot',
+  'twoStep',
+  'twoStepApps',
+  'lostPhone',
+  'noCodes',
+  'twoEmployers',
+  'sick',
+  'recovered',
+  'documents',
+  'app',
+  'email',
+] as const;
 
 export function HelpPage() {
   const { t } = useTranslation();

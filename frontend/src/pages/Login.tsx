@@ -1,9 +1,10 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useAuth } from '../auth/AuthContext';
 import { safeNext } from '../auth/RequireAuth';
 import { ApiError, blockedUntil } from '../api/problem';
+import { normaliseRecoveryCode, normaliseTotpCode, type MfaChallenge, type MfaMethod } from '../api/mfa';
 import { Alert } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
@@ -11,22 +12,66 @@ import { StatusBanner } from '../components/StatusBanner';
 import { errorMessage } from '../lib/errors';
 import { formatDateTime } from '../lib/dates';
 
+/** An mfa_token is valid 5 minutes; a 401 after (nearly) that long means: start over. */
+const MFA_TOKEN_LIFETIME_MS = 5 * 60_000;
+const MFA_TOKEN_MARGIN_MS = 15_000;
+
+const CODE_FIELD = 'login-code';
+const RECOVERY_FIELD = 'login-recovery-code';
+const PASSWORD_FIELD = 'login-password';
+
+interface Challenge extends MfaChallenge {
+  /** Date.now() when the password step answered with this challenge. */
+  receivedAt: number;
+}
+
 export function LoginPage() {
   const { t, i18n } = useTranslation();
-  const { login } = useAuth();
+  const { login, completeMfa } = useAuth();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [email, setEmail] = useState(params.get('email') ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string }>({});
+  const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string; code?: string }>({});
+  // The second step (the login has an authenticator app).
+  const [challenge, setChallenge] = useState<Challenge | null>(null);
+  const [method, setMethod] = useState<MfaMethod>('totp');
+  const [code, setCode] = useState('');
+  // Where focus goes after the step changed (the element's id), once it is rendered.
+  const [focusTarget, setFocusTarget] = useState<string | null>(null);
+  const stepHeading = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    if (!focusTarget) return;
+    if (focusTarget === 'step-heading') stepHeading.current?.focus();
+    else document.getElementById(focusTarget)?.focus();
+    setFocusTarget(null);
+  }, [focusTarget]);
 
   let notice: string | null = null;
   if (params.get('activated')) notice = t('login.activated');
+  else if (params.get('linked')) notice = t('login.linked');
   else if (params.get('reset')) notice = t('login.resetDone');
   else if (params.get('expired')) notice = t('login.sessionExpired');
   else if (params.get('loggedout')) notice = t('login.loggedOut');
+
+  /** 429: rate limited (this network), or the login is blocked (until when, if known). */
+  const tooManyMessage = (err: ApiError): string => {
+    if (err.problem.type?.endsWith('/rate-limited')) return t('login.rateLimited');
+    const until = blockedUntil(err);
+    return until ? t('login.blockedUntil', { time: formatDateTime(until, i18n.language) }) : t('login.blocked');
+  };
+
+  const backToPassword = (message: string) => {
+    setChallenge(null);
+    setCode('');
+    setMethod('totp');
+    setFieldErrors({});
+    setError(message);
+    setFocusTarget(PASSWORD_FIELD);
+  };
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -39,7 +84,17 @@ export function LoginPage() {
     if (fe.email || fe.password) return;
     setBusy(true);
     try {
-      await login(email.trim(), password);
+      const answer = await login(email.trim(), password);
+      if (answer) {
+        // The password was right; the app's code (or a recovery code) comes next.
+        const methods = answer.methods;
+        setChallenge({ ...answer, receivedAt: Date.now() });
+        setMethod(methods.includes('totp') || !methods.includes('recovery_code') ? 'totp' : 'recovery_code');
+        setPassword('');
+        setCode('');
+        setFocusTarget('step-heading');
+        return;
+      }
       navigate(safeNext(params.get('next')), { replace: true });
     } catch (err) {
       setPassword('');
@@ -47,51 +102,174 @@ export function LoginPage() {
       // The server parses the address more strictly than the form (a domain needs a dot).
       else if (err instanceof ApiError && err.status === 400 && err.fieldErrors().email)
         setFieldErrors({ email: t('validation.email') });
-      else if (err instanceof ApiError && err.status === 429 && err.problem.type?.endsWith('/rate-limited'))
-        setError(t('login.rateLimited'));
-      else if (err instanceof ApiError && err.status === 429) {
-        const until = blockedUntil(err);
-        setError(until ? t('login.blockedUntil', { time: formatDateTime(until, i18n.language) }) : t('login.blocked'));
+      else if (err instanceof ApiError && err.status === 429) setError(tooManyMessage(err));
+      else setError(errorMessage(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onSubmitCode = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!challenge) return;
+    setError(null);
+    let answer: { code: string } | { recovery_code: string };
+    if (method === 'totp') {
+      const digits = normaliseTotpCode(code);
+      if (!digits) {
+        setFieldErrors({ code: t(code.trim() ? 'login.mfa.codeInvalid' : 'validation.required') });
+        return;
+      }
+      answer = { code: digits };
+    } else {
+      const recovery = normaliseRecoveryCode(code);
+      if (!recovery) {
+        setFieldErrors({ code: t('validation.required') });
+        return;
+      }
+      answer = { recovery_code: recovery };
+    }
+    setFieldErrors({});
+    setBusy(true);
+    try {
+      await completeMfa(challenge.mfa_token, answer);
+      navigate(safeNext(params.get('next')), { replace: true });
+    } catch (err) {
+      setCode('');
+      if (err instanceof ApiError && err.status === 401) {
+        // The same problem answers a wrong code and an mfa_token past its 5 minutes; only the
+        // latter needs the password again.
+        const expired =
+          Date.now() - challenge.receivedAt >= MFA_TOKEN_LIFETIME_MS - MFA_TOKEN_MARGIN_MS ||
+          /expired/i.test(err.problem.type ?? '');
+        if (expired) backToPassword(t('login.mfa.expired'));
+        else {
+          setFieldErrors({ code: t(method === 'totp' ? 'login.mfa.wrongCode' : 'login.mfa.wrongRecoveryCode') });
+          setFocusTarget(method === 'totp' ? CODE_FIELD : RECOVERY_FIELD);
+        }
+      } else if (err instanceof ApiError && err.status === 400) {
+        setFieldErrors({ code: t(method === 'totp' ? 'login.mfa.wrongCode' : 'login.mfa.wrongRecoveryCode') });
+        setFocusTarget(method === 'totp' ? CODE_FIELD : RECOVERY_FIELD);
+      } else if (err instanceof ApiError && err.status === 429) {
+        // Blocked: this challenge is of no more use.
+        backToPassword(tooManyMessage(err));
       } else setError(errorMessage(err, t));
     } finally {
       setBusy(false);
     }
   };
 
+  const switchMethod = () => {
+    const next: MfaMethod = method === 'totp' ? 'recovery_code' : 'totp';
+    setMethod(next);
+    setCode('');
+    setFieldErrors({});
+    setError(null);
+    setFocusTarget(next === 'totp' ? CODE_FIELD : RECOVERY_FIELD);
+  };
+
+  const offersRecovery = challenge?.methods.includes('recovery_code') ?? false;
+  const offersTotp = challenge?.methods.includes('totp') ?? false;
+
   return (
     <div className="narrow">
       <PageHeading title={t('login.title')}>{t('login.title')}</PageHeading>
-      <p>{t('login.intro')}</p>
-      {notice ? <Alert kind="success">{notice}</Alert> : null}
+      {challenge ? null : <p>{t('login.intro')}</p>}
+      {notice && !challenge ? <Alert kind="success">{notice}</Alert> : null}
       <Alert kind="error">{error}</Alert>
-      <form onSubmit={(e) => void onSubmit(e)} noValidate className="form">
-        <TextField
-          label={t('fields.email')}
-          type="email"
-          name="email"
-          autoComplete="username"
-          inputMode="email"
-          autoCapitalize="none"
-          spellCheck={false}
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={fieldErrors.email}
-          required
-        />
-        <TextField
-          label={t('fields.password')}
-          type="password"
-          name="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={fieldErrors.password}
-          required
-        />
-        <button type="submit" className="button button--primary" disabled={busy} aria-disabled={busy}>
-          {busy ? t('login.submitting') : t('login.submit')}
-        </button>
-      </form>
+      {challenge ? (
+        <form onSubmit={(e) => void onSubmitCode(e)} noValidate className="form" key={`mfa-${method}`}>
+          <h2 ref={stepHeading} tabIndex={-1} className="step-heading">
+            {t('login.mfa.title')}
+          </h2>
+          {method === 'totp' ? (
+            <>
+              <p>{t('login.mfa.intro')}</p>
+              <TextField
+                id={CODE_FIELD}
+                label={t('login.mfa.codeLabel')}
+                hint={t('login.mfa.codeHint')}
+                type="text"
+                name="one-time-code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9 ]*"
+                autoCapitalize="none"
+                spellCheck={false}
+                className="input--code"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                error={fieldErrors.code}
+                required
+              />
+            </>
+          ) : (
+            <>
+              <p>{t('login.mfa.recoveryIntro')}</p>
+              <TextField
+                id={RECOVERY_FIELD}
+                label={t('login.mfa.recoveryLabel')}
+                hint={t('login.mfa.recoveryHint')}
+                type="text"
+                name="recovery-code"
+                autoComplete="off"
+                autoCapitalize="none"
+                autoCorrect="off"
+                spellCheck={false}
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                error={fieldErrors.code}
+                required
+              />
+            </>
+          )}
+          <div className="button-row">
+            <button type="submit" className="button button--primary" disabled={busy} aria-disabled={busy}>
+              {busy ? t('login.mfa.submitting') : t('login.mfa.submit')}
+            </button>
+            <button type="button" className="button button--secondary" onClick={() => backToPassword('')}>
+              {t('login.mfa.cancel')}
+            </button>
+          </div>
+          {offersRecovery && offersTotp ? (
+            <p className="switch-method">
+              <button type="button" className="button button--link button--inline" onClick={switchMethod}>
+                {method === 'totp' ? t('login.mfa.useRecovery') : t('login.mfa.useApp')}
+              </button>
+            </p>
+          ) : null}
+        </form>
+      ) : (
+        <form onSubmit={(e) => void onSubmit(e)} noValidate className="form" key="password">
+          <TextField
+            label={t('fields.email')}
+            type="email"
+            name="email"
+            autoComplete="username"
+            inputMode="email"
+            autoCapitalize="none"
+            spellCheck={false}
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            error={fieldErrors.email}
+            required
+          />
+          <TextField
+            id={PASSWORD_FIELD}
+            label={t('fields.password')}
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={fieldErrors.password}
+            required
+          />
+          <button type="submit" className="button button--primary" disabled={busy} aria-disabled={busy}>
+            {busy ? t('login.submitting') : t('login.submit')}
+          </button>
+        </form>
+      )}
       <ul className="link-list">
         <li>
           <Link to="/forgot-password">{t('login.forgot')}</Link>

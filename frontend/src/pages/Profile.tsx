@@ -1,18 +1,21 @@
 import { useState, type FormEvent } from 'react';
+import { useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import { ApiError, unwrap } from '../api/problem';
-import { queryKeys, useMe } from '../api/queries';
+import { mergeMe, useMe } from '../api/queries';
 import type { Language, MePatch } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 import { SelectField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { PasswordFields } from '../components/PasswordFields';
+import { EmploymentList } from '../components/EmploymentSwitch';
 import { formatDate } from '../lib/dates';
 import { errorMessage, passwordServerMessage } from '../lib/errors';
 import { passwordIsValid } from '../lib/password';
+import { SecuritySection } from './ProfileSecurity';
 
 function ChangePassword({ email }: { email: string }) {
   const { t } = useTranslation();
@@ -97,6 +100,7 @@ export function ProfilePage() {
   const { t, i18n } = useTranslation();
   const lang = i18n.language;
   const me = useMe();
+  const [params] = useSearchParams();
   const queryClient = useQueryClient();
   const { logout, logoutAll } = useAuth();
   const [saved, setSaved] = useState(false);
@@ -109,7 +113,7 @@ export function ProfilePage() {
     setSaving(true);
     try {
       const data = unwrap(await api.PATCH('/api/v1/me', { body: patch }));
-      queryClient.setQueryData(queryKeys.me, data);
+      mergeMe(queryClient, data);
       if (patch.language) await i18n.changeLanguage(patch.language);
       setSaved(true);
     } catch (err) {
@@ -132,6 +136,7 @@ export function ProfilePage() {
   if (me.isPending) return <p role="status">{t('app.loading')}</p>;
   if (me.isError) return <Alert kind="error">{errorMessage(me.error, t)}</Alert>;
   const m = me.data;
+  const employments = m.employments ?? [];
 
   return (
     <>
@@ -170,6 +175,14 @@ export function ProfilePage() {
         </dl>
       </section>
 
+      {employments.length > 1 ? (
+        <section aria-labelledby="employments-title" className="section">
+          <h2 id="employments-title">{t('employments.title')}</h2>
+          <p>{t('employments.intro')}</p>
+          <EmploymentList employments={employments} currentId={m.id} />
+        </section>
+      ) : null}
+
       <section aria-labelledby="settings-title" className="section">
         <h2 id="settings-title">{t('profile.settingsTitle')}</h2>
         <Alert kind="success">{saved ? t('profile.saved') : null}</Alert>
@@ -202,6 +215,10 @@ export function ProfilePage() {
           </p>
         </div>
       </section>
+
+      {m.security ? (
+        <SecuritySection security={m.security} email={m.email} justEnabled={params.get('security') === 'enabled'} />
+      ) : null}
 
       <ChangePassword email={m.email} />
 

@@ -259,8 +259,25 @@ impl TestApp {
             .to_string()
     }
 
-    /// A new employer with an all-scopes client and a token for it.
+    /// A new employer with an all-scopes client and a token for it, with two-step login
+    /// turned off: the rules tested with it are about other things, and their employees log
+    /// in with a password alone. The two-step rules use [`Self::employer_session_requiring_mfa`].
     pub async fn employer_session(&self) -> EmployerSession {
+        let session = self.employer_session_requiring_mfa().await;
+        let response = self
+            .http
+            .patch(self.url("/api/v1/employer"))
+            .bearer_auth(&session.token)
+            .json(&json!({"mfa_required": false}))
+            .send()
+            .await
+            .expect("employer patch");
+        assert_eq!(response.status(), 200, "two-step login turned off");
+        session
+    }
+
+    /// A new employer as the operator creates it: two-step login required (the default).
+    pub async fn employer_session_requiring_mfa(&self) -> EmployerSession {
         let employer_id = self.create_employer("Bakkerij de Vries");
         let credentials = self.create_client(&employer_id, None);
         let token = self.token(&credentials).await;

@@ -23,11 +23,12 @@ pub struct Employee {
     pub date_of_birth: NaiveDate,
     pub language: String,
     pub notify_new_documents: bool,
-    pub password_hash: Option<String>,
     pub activated_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The person's login, once this employment is activated.
+    pub login_id: Option<String>,
 }
 
 /// `None` is written as NULL (not DEFAULT), so rows can be inserted many per statement on

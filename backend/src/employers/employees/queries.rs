@@ -13,7 +13,7 @@ use super::models::{
 };
 use super::validation::ValidEmployee;
 use crate::db::schema::{
-    employees, employers, invitations, login_attempts, password_resets, refresh_tokens,
+    employees, employers, invitations, login_attempts, email_changes, refresh_tokens,
 };
 use crate::db::{ChangedEmployees, DbConnection, MultiBackend};
 use crate::error::ApiError;
@@ -216,11 +216,12 @@ pub fn revoke_access(
     .set(invitations::voided_at.eq(now))
     .execute(conn)?;
     diesel::update(
-        password_resets::table
-            .filter(password_resets::employee_id.eq(employee_id))
-            .filter(password_resets::used_at.is_null()),
+        email_changes::table
+            .filter(email_changes::employee_id.eq(employee_id))
+            .filter(email_changes::used_at.is_null())
+            .filter(email_changes::voided_at.is_null()),
     )
-    .set(password_resets::used_at.eq(now))
+    .set(email_changes::voided_at.eq(now))
     .execute(conn)?;
     Ok(())
 }

@@ -273,10 +273,13 @@ pub async fn delete_one(
                 diesel::update(employees::table.find(&employee.id))
                     .set((
                         employees::deleted_at.eq(now),
-                        employees::password_hash.eq(None::<String>),
                         employees::updated_at.eq(now),
                     ))
                     .execute(conn)?;
+                // The person's login stays for their other employers; with none left it goes.
+                if let Some(login_id) = &employee.login_id {
+                    crate::accounts::logins::forget_if_unused(conn, login_id)?;
+                }
                 Ok(())
             })
         })

@@ -1,0 +1,176 @@
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { Route } from 'react-router';
+import i18n from '../i18n';
+import { getAccessToken, isEnrolmentRequired, setAccessToken } from '../api/client';
+import { json, problem, renderRoutes, stubFetch, type Handler } from '../test/api';
+import { LoginPage } from './Login';
+
+const challenge = { mfa_required: true, mfa_token: 'mfa-token-1', methods: ['totp', 'recovery_code'] };
+const fullToken = { access_token: 'full-token', token_type: 'Bearer', expires_in: 900, mfa_enrolment_required: false };
+
+function routes() {
+  return (
+    <>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/" element={<p>home page</p>} />
+    </>
+  );
+}
+
+function stub(mfa: Handler | Handler[]) {
+  return stubFetch({
+    'POST /api/v1/auth/refresh': () => problem(401, '/problems/unauthorized'),
+    'GET /api/v1/status': () => json(200, { message: null }),
+    'POST /api/v1/auth/login': () => json(200, challenge),
+    'POST /api/v1/auth/mfa': mfa,
+  });
+}
+
+async function passwordStep(user: ReturnType<typeof userEvent.setup>) {
+  await user.type(screen.getByLabelText('E-mailadres'), 'jan.jansen@example.nl');
+  await user.type(screen.getByLabelText('Wachtwoord'), 'paarse fiets op de dijk');
+  await user.click(screen.getByRole('button', { name: 'Inloggen' }));
+  return screen.findByRole('heading', { level: 2, name: 'Inloggen in twee stappen' });
+}
+
+describe('login with a second factor', () => {
+  beforeAll(async () => {
+    await i18n.changeLanguage('nl');
+  });
+  beforeEach(() => setAccessToken(null));
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.restoreAllMocks();
+  });
+
+  it('asks for the app code after the password and logs in with it', async () => {
+    const api = stub(() => json(200, fullToken));
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+
+    const heading = await passwordStep(user);
+    // Focus follows the step change; no token yet.
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    expect(getAccessToken()).toBeNull();
+    expect(api.callsTo('POST', '/api/v1/auth/login')[0].body).toEqual({
+      email: 'jan.jansen@example.nl',
+      password: 'paarse fiets op de dijk',
+    });
+
+    const code = screen.getByLabelText('Code van 6 cijfers');
+    expect(code.getAttribute('inputmode')).toBe('numeric');
+    expect(code.getAttribute('autocomplete')).toBe('one-time-code');
+    await user.type(code, '123 456');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+
+    await screen.findByText('home page');
+    expect(api.callsTo('POST', '/api/v1/auth/mfa')[0].body).toEqual({ mfa_token: 'mfa-token-1', code: '123456' });
+    expect(getAccessToken()).toBe('full-token');
+    expect(isEnrolmentRequired()).toBe(false);
+  });
+
+  it('says so when the code is wrong, tied to the field', async () => {
+    stub([() => problem(401, '/problems/invalid-second-factor'), () => json(200, fullToken)]);
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await passwordStep(user);
+
+    await user.type(screen.getByLabelText('Code van 6 cijfers'), '000000');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    const field = screen.getByLabelText('Code van 6 cijfers');
+    await waitFor(() => expect(field.getAttribute('aria-invalid')).toBe('true'));
+    const errorId = field.getAttribute('aria-describedby')?.split(' ').find((id) => id.endsWith('-error'));
+    expect(document.getElementById(errorId ?? '')?.textContent).toMatch(/^Deze code klopt niet\./);
+    expect(document.activeElement).toBe(field);
+    expect(getAccessToken()).toBeNull();
+
+    await user.type(field, '654321');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    await screen.findByText('home page');
+  });
+
+  it('checks the code in the browser before sending it', async () => {
+    const api = stub(() => json(200, fullToken));
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await passwordStep(user);
+    await user.type(screen.getByLabelText('Code van 6 cijfers'), '12345');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    await screen.findByText('Vul de 6 cijfers van de code in.');
+    expect(api.callsTo('POST', '/api/v1/auth/mfa')).toHaveLength(0);
+  });
+
+  it('swaps to a recovery code and sends that instead', async () => {
+    const api = stub(() => json(200, fullToken));
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await passwordStep(user);
+
+    await user.click(screen.getByRole('button', { name: 'Gebruik een herstelcode' }));
+    const recovery = await screen.findByLabelText('Herstelcode');
+    await waitFor(() => expect(document.activeElement).toBe(recovery));
+    expect(screen.queryByLabelText('Code van 6 cijfers')).toBeNull();
+    // …and back, and again.
+    await user.click(screen.getByRole('button', { name: 'Gebruik de code uit je app' }));
+    await screen.findByLabelText('Code van 6 cijfers');
+    await user.click(screen.getByRole('button', { name: 'Gebruik een herstelcode' }));
+
+    await user.type(await screen.findByLabelText('Herstelcode'), ' abcd-efgh-ijkl ');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    await screen.findByText('home page');
+    expect(api.callsTo('POST', '/api/v1/auth/mfa')[0].body).toEqual({
+      mfa_token: 'mfa-token-1',
+      recovery_code: 'abcd-efgh-ijkl',
+    });
+    expect(getAccessToken()).toBe('full-token');
+  });
+
+  it('shows until when the login is blocked (429)', async () => {
+    const until = new Date(Date.now() + 3600_000);
+    stub(() =>
+      problem(429, '/problems/login-blocked', { blocked_until: until.toISOString() }, { 'Retry-After': '3600' }),
+    );
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await passwordStep(user);
+    await user.type(screen.getByLabelText('Code van 6 cijfers'), '111111');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    const alert = await screen.findByText(/^Je account is tijdelijk geblokkeerd na 3 mislukte pogingen\. Je kunt weer inloggen vanaf/);
+    expect(alert.getAttribute('role')).toBe('alert');
+    // The challenge is of no more use: back at the password.
+    expect(screen.getByLabelText('Wachtwoord')).toBeTruthy();
+  });
+
+  it('starts over at the password when the mfa_token has expired', async () => {
+    stub(() => problem(401, '/problems/invalid-second-factor'));
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await passwordStep(user);
+    const later = Date.now() + 5 * 60_000 + 1000;
+    vi.spyOn(Date, 'now').mockReturnValue(later);
+    await user.type(screen.getByLabelText('Code van 6 cijfers'), '222222');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    await screen.findByText(/^Het duurde te lang voordat de code werd ingevuld/);
+    const password = screen.getByLabelText('Wachtwoord');
+    await waitFor(() => expect(document.activeElement).toBe(password));
+    expect((screen.getByLabelText('E-mailadres') as HTMLInputElement).value).toBe('jan.jansen@example.nl');
+  });
+
+  it('logs in at once when the login has no second factor, remembering a required enrolment', async () => {
+    stubFetch({
+      'POST /api/v1/auth/refresh': () => problem(401, '/problems/unauthorized'),
+      'GET /api/v1/status': () => json(200, { message: null }),
+      'POST /api/v1/auth/login': () => json(200, { ...fullToken, access_token: 'limited', mfa_enrolment_required: true }),
+    });
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await user.type(screen.getByLabelText('E-mailadres'), 'jan.jansen@example.nl');
+    await user.type(screen.getByLabelText('Wachtwoord'), 'paarse fiets op de dijk');
+    await user.click(screen.getByRole('button', { name: 'Inloggen' }));
+    await screen.findByText('home page');
+    expect(getAccessToken()).toBe('limited');
+    expect(isEnrolmentRequired()).toBe(true);
+  });
+});
