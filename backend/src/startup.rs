@@ -75,13 +75,20 @@ impl Application {
         );
         let merged = tokio::task::spawn_blocking(move || {
             adopting.run_blocking(|conn| {
-                crate::accounts::password_reset::adopt_legacy_passwords(conn, &public_url, reset_ttl)
+                crate::accounts::password_reset::adopt_legacy_passwords(
+                    conn,
+                    &public_url,
+                    reset_ttl,
+                )
             })
         })
         .await?
         .map_err(|e| anyhow::anyhow!("{e}: {}", error_cause(&e)))?;
         if merged > 0 {
-            tracing::info!(accounts = merged, "accounts merged into one login per address");
+            tracing::info!(
+                accounts = merged,
+                "accounts merged into one login per address"
+            );
         }
 
         let tokens = TokenKeys::load(

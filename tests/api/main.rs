@@ -10,6 +10,7 @@ mod employer;
 mod errors;
 mod events_feed;
 mod idempotency;
+mod logins;
 mod mail;
 mod migrations;
 mod oauth;

@@ -1,4 +1,7 @@
-use verzuim_tests::{on_both_databases, TestApp};
+use diesel::RunQueryDsl;
+use serde_json::Value;
+use verzuim_tests::smtp::SmtpCapture;
+use verzuim_tests::{on_both_databases, NewEmployee, TestApp};
 
 on_both_databases! {
     async fn migrations_run_up_down_and_up_again(backend) {
@@ -10,5 +13,48 @@ on_both_databases! {
         // The schema works after the round trip.
         let employer = app.create_employer("Na de migratie");
         assert!(uuid::Uuid::parse_str(&employer).is_ok());
+    }
+
+    async fn two_accounts_on_one_address_become_one_login_and_the_other_owner_gets_a_reset_link(backend) {
+        let smtp = SmtpCapture::start().await;
+        let app = TestApp::spawn_with_smtp(backend, &smtp).await;
+        let (a, b) = (app.employer_session().await, app.employer_session().await);
+        let at_a = NewEmployee { email: "sanne@example.nl", date_of_birth: "1990-02-03", language: "nl", password: "paarse fiets op de dijk" };
+        let at_b = NewEmployee { email: "tijdelijk@example.nl", password: "groene boot in de haven", ..at_a };
+        let id_a = app.activated_employee(&smtp, &a.token, &at_a).await;
+        let id_b = app.activated_employee(&smtp, &b.token, &at_b).await;
+        // B's account is the one used most recently.
+        assert_eq!(app.login(at_b.email, at_b.password).await.status(), 200);
+
+        // Back to one password per account, then both accounts on one address, as before.
+        let mut conn = app.db();
+        verzuim::db::revert_last_migration(&mut conn).expect("migration 10 reverts");
+        diesel::sql_query(format!(
+            "UPDATE employees SET email = 'Sanne@Example.nl', email_normalised = 'sanne@example.nl' WHERE id = '{id_b}'"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+        verzuim::db::run_migrations(&mut conn).expect("migration 10 applies");
+
+        // The next start finishes the move: the other account's owner is told.
+        let before = smtp.received().len();
+        let url = smtp.url();
+        let restarted = TestApp::spawn_sharing_database(&app, |env| {
+            env.insert("SMTP_URL".into(), url);
+            verzuim_tests::quick_outbox(env);
+        })
+        .await;
+        let token = smtp.newest_link_token("sanne@example.nl", "/reset-password/", before).await;
+        assert!(!token.is_empty());
+        let mail = smtp.received().into_iter().last().unwrap();
+        assert!(mail.parsed().body_text(0).unwrap().contains("samengevoegd"), "the e-mail says why");
+
+        assert_eq!(restarted.login("sanne@example.nl", at_a.password).await.status(), 401);
+        let body: Value = restarted.login("SANNE@example.nl", at_b.password).await.json().await.unwrap();
+        let me: Value = restarted.http.get(restarted.url("/api/v1/me"))
+            .bearer_auth(body["access_token"].as_str().unwrap()).send().await.unwrap().json().await.unwrap();
+        let employments: Vec<&str> = me["employments"].as_array().unwrap().iter().map(|e| e["employee_id"].as_str().unwrap()).collect();
+        assert_eq!(employments.len(), 2);
+        assert!(employments.contains(&id_a.as_str()) && employments.contains(&id_b.as_str()));
     }
 }

@@ -563,16 +563,19 @@ async function journey({ width, height, lang, locale, device, full }) {
     // Security: two-step login on, ten recovery codes left, the employer requires it.
     const security = page.locator('section[aria-labelledby="security-title"]');
     await security.getByRole('heading', { name: T('security.profile.title') }).waitFor();
-    await security.getByText(T('security.profile.on')).waitFor();
+    await security.getByText(T('security.profile.on'), { exact: true }).waitFor();
     assert.equal((await security.locator('dt', { hasText: T('security.profile.codesLeft') }).locator('xpath=following-sibling::dd').textContent()).trim(), '10');
-    await security.getByText(T('security.profile.requiredByEmployer')).waitFor();
+    await security.getByText(T('security.profile.requiredByEmployer'), { exact: true }).waitFor();
     await checkScreen('profile');
 
     // New recovery codes (asks the password; shown once); the old ones stop working.
-    await security.locator('summary', { hasText: T('security.profile.newCodes') }).click();
-    await security.getByLabel(T('fields.currentPassword'), { exact: true }).fill(password);
+    // (Each action is a <details>; the closed one's fields are in the DOM too, so scope to it.)
+    const disclosure = (summary) => security.locator('details', { has: page.locator('summary', { hasText: summary }) });
+    const newCodesBox = disclosure(T('security.profile.newCodes'));
+    await newCodesBox.locator('summary').click();
+    await newCodesBox.getByLabel(T('fields.currentPassword'), { exact: true }).fill(password);
     const newCodesAnswer = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/recovery-codes'));
-    await security.getByRole('button', { name: T('security.profile.newCodesSubmit') }).click();
+    await newCodesBox.getByRole('button', { name: T('security.profile.newCodesSubmit') }).click();
     const newCodesRes = await newCodesAnswer;
     assert.equal(newCodesRes.status(), 200, `POST /me/mfa/recovery-codes: ${await newCodesRes.text()}`);
     const newCodes = (await newCodesRes.json()).recovery_codes;
@@ -585,8 +588,9 @@ async function journey({ width, height, lang, locale, device, full }) {
     recoveryCodes = newCodes;
     await security.getByRole('button', { name: T('security.profile.newCodesDone') }).click();
     // The form to remove the app (not sent: the journey keeps its factor).
-    await security.locator('summary', { hasText: T('security.profile.remove') }).click();
-    await security.getByText(T('security.profile.removeRequired')).waitFor();
+    const removeBox = disclosure(T('security.profile.remove'));
+    await removeBox.locator('summary').click();
+    await removeBox.getByText(T('security.profile.removeRequired')).waitFor();
     await checkScreen('profile-remove-authenticator');
 
     // Language: the profile setting switches the UI and is stored (survives a reload).
@@ -720,7 +724,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
     await nav.getByRole('link', { name: T('nav.profile') }).click();
     const securityAfter = page.locator('section[aria-labelledby="security-title"]');
-    await securityAfter.getByText(T('security.profile.on')).waitFor();
+    await securityAfter.getByText(T('security.profile.on'), { exact: true }).waitFor();
     const left = securityAfter.locator('dt', { hasText: T('security.profile.codesLeft') }).locator('xpath=following-sibling::dd');
     assert.equal((await left.textContent()).trim(), '9', 'one recovery code used');
     await nav.getByRole('button', { name: T('nav.logout') }).click();

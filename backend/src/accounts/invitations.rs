@@ -369,8 +369,7 @@ pub async fn activate(
             .run(move |conn| {
                 crate::db::write_transaction(conn, |conn| {
                     let activated_at = use_invitation(conn, &invitation.id)?;
-                    let login_id =
-                        logins::create(conn, &account.email_normalised, &password_hash)?;
+                    let login_id = logins::create(conn, &account.email_normalised, &password_hash)?;
                     logins::link(conn, &account.id, &login_id, activated_at)?;
                     void_open_invitations(conn, &account.id, activated_at)?;
                     Ok(())
@@ -413,7 +412,10 @@ pub async fn activate(
                 lockout::reserve(conn, &email, &settings)?;
                 if !mfa::use_totp_code(conn, &sealing, &login, code, true)? {
                     lockout::record_failure(conn, &email, &settings)?;
-                    return Err(ApiError::invalid("code", "is not the code the app shows now"));
+                    return Err(ApiError::invalid(
+                        "code",
+                        "is not the code the app shows now",
+                    ));
                 }
             }
             crate::db::write_transaction(conn, |conn| {
@@ -448,4 +450,3 @@ fn use_invitation(conn: &mut DbConnection, invitation_id: &str) -> Result<NaiveD
     }
     Ok(at)
 }
-

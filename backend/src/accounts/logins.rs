@@ -126,8 +126,7 @@ pub fn create(
     match inserted {
         Ok(_) => Ok(id),
         Err(e) if crate::db::is_unique_violation(&e) => Err(ApiError::Conflict(
-            "A login for this address was created at the same moment; open the link again."
-                .into(),
+            "A login for this address was created at the same moment; open the link again.".into(),
         )),
         Err(e) => Err(e.into()),
     }
@@ -151,10 +150,7 @@ pub fn link(
 
 pub fn set_password(conn: &mut DbConnection, login_id: &str, hash: &str) -> QueryResult<usize> {
     diesel::update(logins::table.find(login_id))
-        .set((
-            logins::password_hash.eq(hash),
-            logins::updated_at.eq(now()),
-        ))
+        .set((logins::password_hash.eq(hash), logins::updated_at.eq(now())))
         .execute(conn)
 }
 

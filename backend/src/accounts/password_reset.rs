@@ -127,8 +127,13 @@ pub async fn complete_reset(
     let address = EmailAddress::parse(&login.email_normalised).map_err(|e| {
         ApiError::internal(anyhow::anyhow!("stored address of login {}: {e}", login.id))
     })?;
-    password_policy::check("password", password.expose_secret(), &address, &state.settings.accounts)
-        .map_err(|e| ApiError::Validation(vec![e]))?;
+    password_policy::check(
+        "password",
+        password.expose_secret(),
+        &address,
+        &state.settings.accounts,
+    )
+    .map_err(|e| ApiError::Validation(vec![e]))?;
     let password_hash = state.passwords.hash(password).await?;
     state
         .db

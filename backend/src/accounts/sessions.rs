@@ -9,11 +9,13 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::lockout;
 use super::logins::{self, Employment};
 use super::mfa::{self, SecondFactor};
-use super::lockout;
 use crate::auth::tokens::Stage;
-use crate::auth::{random_token, secret_digest, AuthenticatedEmployee, EnrollingEmployee, RateLimited};
+use crate::auth::{
+    random_token, secret_digest, AuthenticatedEmployee, EnrollingEmployee, RateLimited,
+};
 use crate::config::AccountSettings;
 use crate::db::schema::{employees, logins as login_rows, mfa_challenges, refresh_tokens};
 use crate::db::{now, ChangedEmployees, DbConnection};
@@ -490,7 +492,8 @@ pub async fn switch_employment(
                 // Every token of the family, the rotated ones too, so that reuse detection
                 // and the access-token check follow the session to its new employment.
                 diesel::update(
-                    refresh_tokens::table.filter(refresh_tokens::family_id.eq(&employee.session_id)),
+                    refresh_tokens::table
+                        .filter(refresh_tokens::family_id.eq(&employee.session_id)),
                 )
                 .set(refresh_tokens::employee_id.eq(&employment.employee_id))
                 .execute(conn)?;

@@ -65,60 +65,59 @@ fn authenticate(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let token = bearer_token(req).map(str::to_owned);
     async move {
-            let state =
-                state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
-            let token = token.ok_or_else(ApiError::missing_bearer)?;
-            let claims = state.tokens.verify_employee_token(&token).map_err(|e| {
-                ApiError::bearer_challenge(format!("The access token is not valid: {e}."))
-            })?;
-            let stage = claims.stage();
-            if stage == Stage::Enrolment && !allow_enrolment {
-                return Err(ApiError::MfaEnrolmentRequired);
-            }
-            let (employee_id, employer_id, session_id) = (claims.sub, claims.emp, claims.sid);
-            let reads = state.db.reads();
-            if reads.session_is_open(&employee_id, &employer_id, &session_id) {
-                return Ok(EnrollingEmployee {
-                    employee_id,
-                    employer_id,
-                    session_id,
-                    stage,
-                });
-            }
-            let ticket = reads.ticket();
-            // One query on the blocking pool: the session family is open and its employee is
-            // activated and not deleted.
-            let valid = state
-                .db
-                .run({
-                    let (employee_id, employer_id, session_id) =
-                        (employee_id.clone(), employer_id.clone(), session_id.clone());
-                    move |conn| {
-                        let open_tokens = refresh_tokens::table
-                            .inner_join(employees::table)
-                            .filter(refresh_tokens::family_id.eq(&session_id))
-                            .filter(refresh_tokens::revoked_at.is_null())
-                            .filter(employees::id.eq(&employee_id))
-                            .filter(employees::employer_id.eq(&employer_id))
-                            .filter(employees::deleted_at.is_null())
-                            .filter(employees::activated_at.is_not_null())
-                            .count()
-                            .get_result::<i64>(conn)?;
-                        Ok(open_tokens > 0)
-                    }
-                })
-                .await?;
-            if !valid {
-                return Err(ApiError::bearer_challenge(
-                    "The session has ended; log in again.",
-                ));
-            }
-            reads.remember_session(ticket, &employee_id, &employer_id, &session_id);
-            Ok(EnrollingEmployee {
+        let state = state.ok_or_else(|| ApiError::internal(anyhow::anyhow!("AppState missing")))?;
+        let token = token.ok_or_else(ApiError::missing_bearer)?;
+        let claims = state.tokens.verify_employee_token(&token).map_err(|e| {
+            ApiError::bearer_challenge(format!("The access token is not valid: {e}."))
+        })?;
+        let stage = claims.stage();
+        if stage == Stage::Enrolment && !allow_enrolment {
+            return Err(ApiError::MfaEnrolmentRequired);
+        }
+        let (employee_id, employer_id, session_id) = (claims.sub, claims.emp, claims.sid);
+        let reads = state.db.reads();
+        if reads.session_is_open(&employee_id, &employer_id, &session_id) {
+            return Ok(EnrollingEmployee {
                 employee_id,
                 employer_id,
                 session_id,
                 stage,
+            });
+        }
+        let ticket = reads.ticket();
+        // One query on the blocking pool: the session family is open and its employee is
+        // activated and not deleted.
+        let valid = state
+            .db
+            .run({
+                let (employee_id, employer_id, session_id) =
+                    (employee_id.clone(), employer_id.clone(), session_id.clone());
+                move |conn| {
+                    let open_tokens = refresh_tokens::table
+                        .inner_join(employees::table)
+                        .filter(refresh_tokens::family_id.eq(&session_id))
+                        .filter(refresh_tokens::revoked_at.is_null())
+                        .filter(employees::id.eq(&employee_id))
+                        .filter(employees::employer_id.eq(&employer_id))
+                        .filter(employees::deleted_at.is_null())
+                        .filter(employees::activated_at.is_not_null())
+                        .count()
+                        .get_result::<i64>(conn)?;
+                    Ok(open_tokens > 0)
+                }
             })
+            .await?;
+        if !valid {
+            return Err(ApiError::bearer_challenge(
+                "The session has ended; log in again.",
+            ));
+        }
+        reads.remember_session(ticket, &employee_id, &employer_id, &session_id);
+        Ok(EnrollingEmployee {
+            employee_id,
+            employer_id,
+            session_id,
+            stage,
+        })
     }
 }

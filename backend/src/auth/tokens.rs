@@ -193,7 +193,11 @@ impl TokenKeys {
         .map(|data| data.claims)
     }
 
-    pub fn issue_mfa_token(&self, challenge_id: &str, lifetime: Duration) -> anyhow::Result<String> {
+    pub fn issue_mfa_token(
+        &self,
+        challenge_id: &str,
+        lifetime: Duration,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = MfaChallengeClaims {
             iss: self.issuer.clone(),

@@ -240,6 +240,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
 }
 
+/// Reverts the newest migration only (the migration tests use it to build an older schema).
+pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(drop),
+        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES_MIGRATIONS).map(drop),
+    }
+    .map_err(|e| anyhow::anyhow!("migration revert failed: {e}"))
+}
+
 pub fn revert_all_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     match conn {
         DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(drop),

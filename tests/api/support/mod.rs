@@ -12,6 +12,7 @@ use verzuim::startup::Application;
 
 pub mod process;
 pub mod smtp;
+pub mod totp;
 pub mod webhook_receiver;
 
 /// The JWT secret every test app signs with, so tests can forge tokens on purpose.

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::totp;
-use crate::accounts::logins::{self, Login};
 use crate::accounts::lockout;
+use crate::accounts::logins::{self, Login};
 use crate::auth::{AuthenticatedEmployee, EnrollingEmployee, RateLimited};
 use crate::db::now;
 use crate::db::schema::logins as login_rows;
@@ -229,7 +229,10 @@ pub async fn remove_totp(
             lockout::reserve(conn, &email, &settings)?;
             if !super::use_totp_code(conn, &sealing, &login, &code, true)? {
                 lockout::record_failure(conn, &email, &settings)?;
-                return Err(ApiError::invalid("code", "is not the code the app shows now"));
+                return Err(ApiError::invalid(
+                    "code",
+                    "is not the code the app shows now",
+                ));
             }
             crate::db::write_transaction(conn, |conn| {
                 logins::remove_factors(conn, &login.id)?;
@@ -262,8 +265,12 @@ pub async fn new_recovery_codes(
     body: crate::web::input::Json<PasswordConfirmation>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let login =
-        step_up_password(&state, employee.employee_id.clone(), body.into_inner().password).await?;
+    let login = step_up_password(
+        &state,
+        employee.employee_id.clone(),
+        body.into_inner().password,
+    )
+    .await?;
     let codes = state
         .db
         .run(move |conn| {

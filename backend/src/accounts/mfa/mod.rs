@@ -164,8 +164,9 @@ pub fn replace_recovery_codes(
     let at = now();
     let codes: Vec<String> = (0..recovery::COUNT).map(|_| recovery::new_code()).collect();
     for code in &codes {
-        let normalised = recovery::normalise(code)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a new recovery code is malformed")))?;
+        let normalised = recovery::normalise(code).ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!("a new recovery code is malformed"))
+        })?;
         diesel::insert_into(recovery_codes::table)
             .values((
                 recovery_codes::id.eq(uuid::Uuid::new_v4().to_string()),

@@ -99,7 +99,13 @@ mod tests {
         let secret = new_secret();
         let now = 1_764_000_000;
         let step = step_of(now);
-        for (offset, accepted) in [(-2_i64, false), (-1, true), (0, true), (1, true), (2, false)] {
+        for (offset, accepted) in [
+            (-2_i64, false),
+            (-1, true),
+            (0, true),
+            (1, true),
+            (2, false),
+        ] {
             let at = step.checked_add_signed(offset).unwrap();
             let code = code_at_step(&secret, at).unwrap();
             let matched = matching_step(&secret, &code, now);

@@ -13,7 +13,7 @@ use super::models::{
 };
 use super::validation::ValidEmployee;
 use crate::db::schema::{
-    employees, employers, invitations, login_attempts, email_changes, refresh_tokens,
+    email_changes, employees, employers, invitations, login_attempts, refresh_tokens,
 };
 use crate::db::{ChangedEmployees, DbConnection, MultiBackend};
 use crate::error::ApiError;

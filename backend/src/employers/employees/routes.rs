@@ -271,10 +271,7 @@ pub async fn delete_one(
                 let now = now();
                 revoke_access(conn, changed, &employee.id, now)?;
                 diesel::update(employees::table.find(&employee.id))
-                    .set((
-                        employees::deleted_at.eq(now),
-                        employees::updated_at.eq(now),
-                    ))
+                    .set((employees::deleted_at.eq(now), employees::updated_at.eq(now)))
                     .execute(conn)?;
                 // The person's login stays for their other employers; with none left it goes.
                 if let Some(login_id) = &employee.login_id {
