@@ -62,7 +62,7 @@ on_both_databases! {
         audit::record(&mut conn, &employer_id, &Actor::Employee("emp-1".into()), "absence.read", ("absence", "abs-1")).expect("recorded");
         audit::record(&mut conn, &employer_id, &Actor::Client("c-1".into()), "document.read", ("document", "doc-1")).expect("recorded");
 
-        let none = app.token(&app.create_client(&employer_id, Some("employees:read webhooks:manage"))).await;
+        let none = app.token(&app.create_client(&employer_id, Some("employees:write webhooks:manage"))).await;
         let response = app.http.get(app.url("/api/v1/audit")).bearer_auth(&none).send().await.expect("request");
         assert_problem(response, 403).await;
 

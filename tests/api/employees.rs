@@ -4,7 +4,7 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use verzuim::db::schema::{employees, invitations, login_attempts, refresh_tokens};
+use verzuim::db::schema::{employees, invitations, login_attempts, logins, refresh_tokens};
 use verzuim_tests::{assert_problem, on_both_databases, TestApp};
 
 fn employee(n: usize) -> Value {
@@ -214,10 +214,23 @@ on_both_databases! {
         let in_two_weeks = now() + Duration::days(14);
         invite(invited, in_two_weeks, &mut conn);
         invite(expired, now() - Duration::days(1), &mut conn);
-        diesel::update(employees::table.filter(employees::id.eq_any([active, blocked])))
-            .set(employees::activated_at.eq(now()))
-            .execute(&mut conn)
-            .unwrap();
+        // Activated: each with a login of its own address.
+        for (n, employee_id) in [(2, active), (3, blocked)] {
+            diesel::insert_into(logins::table)
+                .values((
+                    logins::id.eq(employee_id),
+                    logins::email_normalised.eq(format!("medewerker{n}@bakkerij.nl")),
+                    logins::password_hash.eq("not a hash"),
+                    logins::created_at.eq(now()),
+                    logins::updated_at.eq(now()),
+                ))
+                .execute(&mut conn)
+                .unwrap();
+            diesel::update(employees::table.find(employee_id))
+                .set((employees::activated_at.eq(now()), employees::login_id.eq(employee_id)))
+                .execute(&mut conn)
+                .unwrap();
+        }
         diesel::insert_into(login_attempts::table)
             .values((
                 login_attempts::email_normalised.eq("medewerker3@bakkerij.nl"),

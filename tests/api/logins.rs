@@ -401,4 +401,88 @@ on_both_databases! {
         with_code["code"] = json!(fresh_code(&secret));
         assert_eq!(world.post(&path, None, with_code).await.status(), 201);
     }
+
+    async fn an_active_employees_new_address_waits_for_its_own_confirmation(backend) {
+        let world = World::new(backend).await;
+        let employer = world.app.employer_session().await;
+        let id = world.activated(&employer, &PERSON).await;
+        let before = world.smtp.received().len();
+        let patch = world.app.http.patch(world.app.url(&format!("/api/v1/employees/{id}")))
+            .bearer_auth(&employer.token).json(&json!({"email": "Sanne@Nieuw.example"})).send().await.unwrap();
+        assert_eq!(patch.status(), 200);
+        let shown: Value = patch.json().await.unwrap();
+        assert_eq!(shown["email"], PERSON.email, "the old address until confirmed");
+        assert_eq!(shown["pending_email"], "Sanne@Nieuw.example");
+
+        // Both addresses hear of it; the login still answers to the old one only.
+        let token = world.smtp.newest_link_token("Sanne@Nieuw.example", "/confirm-email/", before).await;
+        let mails = world.smtp.wait_for(before + 2, std::time::Duration::from_secs(10)).await;
+        assert!(mails.iter().any(|m| m.parsed().to().unwrap().first().unwrap().address().unwrap() == PERSON.email));
+        assert_eq!(world.app.login("sanne@nieuw.example", PERSON.password).await.status(), 401);
+        assert_eq!(world.app.login(PERSON.email, PERSON.password).await.status(), 200);
+
+        let path = format!("/api/v1/auth/email-change/{token}");
+        assert_eq!(world.post(&path, None, json!({})).await.status(), 204);
+        assert_problem(world.post(&path, None, json!({})).await, 404).await;
+        assert_eq!(world.app.login("sanne@nieuw.example", PERSON.password).await.status(), 200);
+        assert_eq!(world.app.login(PERSON.email, PERSON.password).await.status(), 401);
+        let employee: Value = world.app.http.get(world.app.url(&format!("/api/v1/employees/{id}")))
+            .bearer_auth(&employer.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(employee["email"], "Sanne@Nieuw.example");
+        assert!(employee["pending_email"].is_null());
+    }
+
+    async fn an_address_that_is_another_persons_login_is_never_taken_over(backend) {
+        let world = World::new(backend).await;
+        let (a, b) = (world.app.employer_session().await, world.app.employer_session().await);
+        world.activated(&a, &PERSON).await;
+        let mule = NewEmployee { email: "mule@example.nl", password: OTHER_PASSWORD, ..PERSON };
+        let mule_id = world.activated(&b, &mule).await;
+        let before = world.smtp.received().len();
+        world.app.http.patch(world.app.url(&format!("/api/v1/employees/{mule_id}")))
+            .bearer_auth(&b.token).json(&json!({"email": PERSON.email})).send().await.unwrap();
+        let token = world.smtp.newest_link_token(PERSON.email, "/confirm-email/", before).await;
+        let problem = assert_problem(world.post(&format!("/api/v1/auth/email-change/{token}"), None, json!({})).await, 409).await;
+        assert!(problem["detail"].as_str().unwrap().contains("another Verzuim login"));
+        // Both logins are as they were.
+        assert_eq!(world.app.login(PERSON.email, PERSON.password).await.status(), 200);
+        assert_eq!(world.app.login(mule.email, OTHER_PASSWORD).await.status(), 200);
+    }
+
+    async fn the_employer_resets_lost_factors_audited_and_the_employee_is_told(backend) {
+        let world = World::new(backend).await;
+        let employer = world.app.employer_session().await;
+        let id = world.activated(&employer, &PERSON).await;
+        let token = access_token(&world.login(PERSON.email, PERSON.password).await);
+        world.enrol(&token).await;
+        let before = world.smtp.received().len();
+        let reset = world.post(&format!("/api/v1/employees/{id}/mfa-reset"), Some(&employer.token), json!({})).await;
+        assert_eq!(reset.status(), 204);
+        // Sessions ended; the next login needs the password only (this employer does not require a factor).
+        assert_eq!(world.get("/api/v1/me", &token).await.status(), 401);
+        assert!(world.login(PERSON.email, PERSON.password).await["access_token"].is_string());
+        let mails = world.smtp.wait_for(before + 1, std::time::Duration::from_secs(10)).await;
+        assert!(mails.iter().skip(before).any(|m| m.parsed().subject() == Some("Je inloggen in twee stappen is gewist")));
+        let audit: Value = world.app.http.get(world.app.url("/api/v1/audit?resource_type=employee"))
+            .bearer_auth(&employer.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(audit["items"][0]["action"], "employee.mfa_reset");
+        assert_eq!(audit["items"][0]["resource_id"], id.as_str());
+        // Another employer's id is 404.
+        let other = world.app.employer_session().await;
+        assert_problem(world.post(&format!("/api/v1/employees/{id}/mfa-reset"), Some(&other.token), json!({})).await, 404).await;
+    }
+
+    async fn a_login_shared_with_another_employer_is_not_one_employers_to_reset(backend) {
+        let world = World::new(backend).await;
+        let (a, b) = (world.app.employer_session().await, world.app.employer_session().await);
+        world.activated(&a, &PERSON).await;
+        let at_b = world.app.create_employee(&b.token, &PERSON).await;
+        let invitation = world.app.invitation_token(&world.smtp, &b.token, &at_b, PERSON.email).await;
+        assert_eq!(world.app.activate(&invitation, &PERSON).await.status(), 201);
+        let (secret, _) = world.enrol(&access_token(&world.login(PERSON.email, PERSON.password).await)).await;
+        assert_problem(world.post(&format!("/api/v1/employees/{at_b}/mfa-reset"), Some(&b.token), json!({})).await, 409).await;
+        let challenge = world.login(PERSON.email, PERSON.password).await;
+        let ok = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "code": fresh_code(&secret)})).await;
+        assert_eq!(ok.status(), 200, "the factor is still there");
+    }
 }

@@ -46,6 +46,7 @@ fn every_operation_documents_its_error_responses_and_security() {
                 "/api/v1/auth/logout",
                 "/api/v1/auth/password-reset",
                 "/api/v1/auth/password-reset/{token}",
+                "/api/v1/auth/email-change/{token}",
                 "/api/v1/activation/{token}",
                 "/api/v1/activation/{token}/verify",
             ]

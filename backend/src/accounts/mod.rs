@@ -1,6 +1,7 @@
 //! Employee accounts: invitations, activation, one login per person with lockout and second
 //! factors, sessions, password reset, the employee's own profile, and the public service status.
 
+pub mod email_change;
 pub mod invitations;
 pub mod lockout;
 pub mod logins;
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(sessions::logout_all)
         .service(password_reset::request_reset)
         .service(password_reset::complete_reset)
+        .service(email_change::confirm)
         .service(profile::get_me)
         .service(profile::patch_me)
         .service(profile::change_password)
@@ -33,5 +35,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(mfa::employee::confirm_totp)
         .service(mfa::employee::remove_totp)
         .service(mfa::employee::new_recovery_codes)
+        .service(mfa::employer::reset_factors)
         .service(service_status::get_status);
 }

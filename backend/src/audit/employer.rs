@@ -1,5 +1,6 @@
 //! `GET /audit`, the employer's audit log. Which entries a client sees follows its scopes:
-//! `absences:read` for entries about absences, `documents:read` for entries about documents.
+//! `absences:read` for entries about absences, `documents:read` for entries about documents,
+//! `employees:read` for entries about employees (a second-factor reset).
 
 use actix_web::{get, web};
 
@@ -12,14 +13,15 @@ use crate::state::AppState;
 use crate::web::page::{page_limit, split_page};
 
 /// The employer's audit log, oldest first: entries about absences need `absences:read`,
-/// entries about documents `documents:read`; a token with one of the two sees those entries.
+/// about documents `documents:read`, about employees `employees:read`; a token sees the
+/// entries its scopes allow.
 ///
 /// Each entry says who (`actor_type` client or employee, and its id), what (`action`, e.g.
 /// `absence.read`, `document.downloaded`), which resource and when. Filter by `resource_type`
 /// and `resource_id`; paged by `after` and `limit`.
 #[utoipa::path(
     tag = "audit",
-    security(("employer_oauth" = ["absences:read"]), ("employer_oauth" = ["documents:read"])),
+    security(("employer_oauth" = ["absences:read"]), ("employer_oauth" = ["documents:read"]), ("employer_oauth" = ["employees:read"])),
     params(AuditQuery),
     responses(
         (status = 200, body = AuditPage),
@@ -41,9 +43,13 @@ pub async fn list_audit(
     if client.scopes.contains(Scope::DocumentsRead) {
         resource_types.push("document");
     }
+    if client.scopes.contains(Scope::EmployeesRead) {
+        resource_types.push("employee");
+    }
     if resource_types.is_empty() {
         return Err(ApiError::Forbidden(
-            "The audit log needs the scope `absences:read` or `documents:read`.".into(),
+            "The audit log needs the scope `absences:read`, `documents:read` or `employees:read`."
+                .into(),
         ));
     }
     let query = query.into_inner();

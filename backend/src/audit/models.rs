@@ -41,7 +41,7 @@ pub struct AuditFilter {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only entries about this kind of resource: `absence` or `document`.
+    /// Only entries about this kind of resource: `absence`, `document` or `employee`.
     pub resource_type: Option<String>,
     /// Only entries about this resource (usually with `resource_type`).
     pub resource_id: Option<String>,

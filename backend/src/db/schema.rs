@@ -171,6 +171,7 @@ diesel::table! {
 }
 
 diesel::joinable!(employees -> logins (login_id));
+diesel::allow_tables_to_appear_in_same_query!(logins, login_attempts);
 diesel::joinable!(password_resets -> logins (login_id));
 diesel::joinable!(recovery_codes -> logins (login_id));
 diesel::joinable!(mfa_challenges -> logins (login_id));

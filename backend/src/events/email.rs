@@ -37,6 +37,33 @@ pub enum EmailMessage {
         #[serde(default)]
         logins_merged: bool,
     },
+    /// The employer changed the address of an active employee: to the new address, the link
+    /// that moves the login there.
+    EmailChangeConfirmation {
+        to: String,
+        language: Language,
+        first_name: String,
+        employer_name: String,
+        confirm_url: String,
+        valid_hours: i64,
+    },
+    /// The same change, told to the old address (the login's until the new one is confirmed).
+    EmailChangeNotice {
+        to: String,
+        language: Language,
+        first_name: String,
+        employer_name: String,
+        portal_url: String,
+    },
+    /// The employer removed the employee's second factors (a lost phone); the next login asks
+    /// to set one up again.
+    MfaReset {
+        to: String,
+        language: Language,
+        first_name: String,
+        employer_name: String,
+        portal_url: String,
+    },
     /// A new sick report, to the employer's absence address and the arbodienst (Dutch). Only
     /// the fields an employer may lawfully ask for; never anything medical.
     AbsenceReported {
@@ -79,6 +106,9 @@ impl EmailMessage {
         match self {
             EmailMessage::Invitation { .. } => "invitation",
             EmailMessage::PasswordReset { .. } => "password_reset",
+            EmailMessage::EmailChangeConfirmation { .. } => "email_change_confirmation",
+            EmailMessage::EmailChangeNotice { .. } => "email_change_notice",
+            EmailMessage::MfaReset { .. } => "mfa_reset",
             EmailMessage::AbsenceReported { .. } => "absence_reported",
             EmailMessage::AbsenceRecovered { .. } => "absence_recovered",
             EmailMessage::DocumentPublished { .. } => "document_published",
@@ -89,6 +119,9 @@ impl EmailMessage {
         match self {
             EmailMessage::Invitation { to, .. }
             | EmailMessage::PasswordReset { to, .. }
+            | EmailMessage::EmailChangeConfirmation { to, .. }
+            | EmailMessage::EmailChangeNotice { to, .. }
+            | EmailMessage::MfaReset { to, .. }
             | EmailMessage::AbsenceReported { to, .. }
             | EmailMessage::AbsenceRecovered { to, .. }
             | EmailMessage::DocumentPublished { to, .. } => to,
@@ -99,6 +132,9 @@ impl EmailMessage {
         match self {
             EmailMessage::Invitation { language, .. }
             | EmailMessage::PasswordReset { language, .. }
+            | EmailMessage::EmailChangeConfirmation { language, .. }
+            | EmailMessage::EmailChangeNotice { language, .. }
+            | EmailMessage::MfaReset { language, .. }
             | EmailMessage::DocumentPublished { language, .. } => *language,
             // Employer-side messages: Dutch (the employer and arbodienst are Dutch parties).
             EmailMessage::AbsenceReported { .. } | EmailMessage::AbsenceRecovered { .. } => {
@@ -111,6 +147,9 @@ impl EmailMessage {
         match self {
             EmailMessage::Invitation { activation_url, .. } => activation_url,
             EmailMessage::PasswordReset { reset_url, .. } => reset_url,
+            EmailMessage::EmailChangeConfirmation { confirm_url, .. } => confirm_url,
+            EmailMessage::EmailChangeNotice { portal_url, .. }
+            | EmailMessage::MfaReset { portal_url, .. } => portal_url,
             EmailMessage::AbsenceReported { portal_url, .. }
             | EmailMessage::AbsenceRecovered { portal_url, .. }
             | EmailMessage::DocumentPublished { portal_url, .. } => portal_url,
@@ -123,6 +162,22 @@ impl EmailMessage {
             (EmailMessage::Invitation { .. }, Language::En) => "Activate your Verzuim account",
             (EmailMessage::PasswordReset { .. }, Language::Nl) => "Nieuw wachtwoord instellen",
             (EmailMessage::PasswordReset { .. }, Language::En) => "Set a new password",
+            (EmailMessage::EmailChangeConfirmation { .. }, Language::Nl) => {
+                "Bevestig je nieuwe e-mailadres"
+            }
+            (EmailMessage::EmailChangeConfirmation { .. }, Language::En) => {
+                "Confirm your new e-mail address"
+            }
+            (EmailMessage::EmailChangeNotice { .. }, Language::Nl) => {
+                "Je e-mailadres bij Verzuim wordt gewijzigd"
+            }
+            (EmailMessage::EmailChangeNotice { .. }, Language::En) => {
+                "Your e-mail address at Verzuim is being changed"
+            }
+            (EmailMessage::MfaReset { .. }, Language::Nl) => {
+                "Je inloggen in twee stappen is gewist"
+            }
+            (EmailMessage::MfaReset { .. }, Language::En) => "Your two-step login was reset",
             (EmailMessage::AbsenceReported { .. }, Language::Nl) => "Nieuwe ziekmelding",
             (EmailMessage::AbsenceReported { .. }, Language::En) => "New sick report",
             (EmailMessage::AbsenceRecovered { .. }, Language::Nl) => "Herstelmelding",
@@ -210,6 +265,54 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/email/password_reset.en.html"),
     ),
     (
+        "email/email_change_confirmation.nl.txt",
+        include_str!("../../templates/email/email_change_confirmation.nl.txt"),
+    ),
+    (
+        "email/email_change_confirmation.nl.html",
+        include_str!("../../templates/email/email_change_confirmation.nl.html"),
+    ),
+    (
+        "email/email_change_confirmation.en.txt",
+        include_str!("../../templates/email/email_change_confirmation.en.txt"),
+    ),
+    (
+        "email/email_change_confirmation.en.html",
+        include_str!("../../templates/email/email_change_confirmation.en.html"),
+    ),
+    (
+        "email/email_change_notice.nl.txt",
+        include_str!("../../templates/email/email_change_notice.nl.txt"),
+    ),
+    (
+        "email/email_change_notice.nl.html",
+        include_str!("../../templates/email/email_change_notice.nl.html"),
+    ),
+    (
+        "email/email_change_notice.en.txt",
+        include_str!("../../templates/email/email_change_notice.en.txt"),
+    ),
+    (
+        "email/email_change_notice.en.html",
+        include_str!("../../templates/email/email_change_notice.en.html"),
+    ),
+    (
+        "email/mfa_reset.nl.txt",
+        include_str!("../../templates/email/mfa_reset.nl.txt"),
+    ),
+    (
+        "email/mfa_reset.nl.html",
+        include_str!("../../templates/email/mfa_reset.nl.html"),
+    ),
+    (
+        "email/mfa_reset.en.txt",
+        include_str!("../../templates/email/mfa_reset.en.txt"),
+    ),
+    (
+        "email/mfa_reset.en.html",
+        include_str!("../../templates/email/mfa_reset.en.html"),
+    ),
+    (
         "email/absence_reported.nl.txt",
         include_str!("../../templates/email/absence_reported.nl.txt"),
     ),
@@ -295,6 +398,25 @@ impl Templates {
                 logins_merged,
                 ..
             } => context! { first_name, reset_url, valid_minutes, logins_merged },
+            EmailMessage::EmailChangeConfirmation {
+                first_name,
+                employer_name,
+                confirm_url,
+                valid_hours,
+                ..
+            } => context! { first_name, employer_name, confirm_url, valid_hours },
+            EmailMessage::EmailChangeNotice {
+                first_name,
+                employer_name,
+                portal_url,
+                ..
+            }
+            | EmailMessage::MfaReset {
+                first_name,
+                employer_name,
+                portal_url,
+                ..
+            } => context! { first_name, employer_name, portal_url },
             EmailMessage::AbsenceReported {
                 employee_name,
                 first_sick_day,
@@ -496,8 +618,31 @@ mod tests {
                 valid_minutes: 60,
                 logins_merged: language == Language::En,
             };
-            for message in [invitation(language), reset] {
+            let confirmation = EmailMessage::EmailChangeConfirmation {
+                to: "nieuw@example.test".into(),
+                language,
+                first_name: "Jan".into(),
+                employer_name: "Bakkerij".into(),
+                confirm_url: "https://verzuim.test/confirm-email/tok".into(),
+                valid_hours: 24,
+            };
+            let notice = EmailMessage::EmailChangeNotice {
+                to: "oud@example.test".into(),
+                language,
+                first_name: "Jan".into(),
+                employer_name: "Bakkerij".into(),
+                portal_url: "https://verzuim.test/".into(),
+            };
+            let mfa_reset = EmailMessage::MfaReset {
+                to: "jan@example.test".into(),
+                language,
+                first_name: "Jan".into(),
+                employer_name: "Bakkerij".into(),
+                portal_url: "https://verzuim.test/".into(),
+            };
+            for message in [invitation(language), reset, confirmation, notice, mfa_reset] {
                 let rendered = templates.render(&message).unwrap();
+                assert!(rendered.text.contains("Jan"), "{}", rendered.text);
                 assert!(rendered.text.contains("https://verzuim.test/"));
                 assert!(rendered.html.contains("<a href=\"https://verzuim.test/"));
                 assert!(rendered

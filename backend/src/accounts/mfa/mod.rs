@@ -4,6 +4,7 @@
 //! lockout attempt before checking, as for a password.
 
 pub mod employee;
+pub mod employer;
 pub mod recovery;
 pub mod totp;
 

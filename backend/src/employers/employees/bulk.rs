@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::models::{Employee, NewEmployee};
 use super::queries::{insert_employees, lock_employer, new_employee, update_employee};
 use super::validation::{parse_bulk_row, today, ValidEmployee};
+use crate::accounts::email_change::ChangeLinks;
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employees;
@@ -225,6 +226,7 @@ fn apply(
     employer_id: &str,
     rows: Vec<Result<ValidEmployee, Vec<FieldError>>>,
     atomic: bool,
+    links: &ChangeLinks,
 ) -> Result<Outcome, ApiError> {
     lock_employer(conn, employer_id)?;
     let current: Vec<Employee> = employees::table
@@ -290,7 +292,7 @@ fn apply(
                     id: Some(existing.id.clone()),
                     errors: None,
                 });
-                updates.push((existing.id.clone(), changes));
+                updates.push((existing.id.clone(), existing.login_id.clone(), changes));
             }
             None => {
                 if email_holder.contains_key(&email) {
@@ -325,8 +327,8 @@ fn apply(
         return Ok(Outcome::Rejected(results));
     }
     // Updates first: an address one of them gives up may be taken by a new row.
-    for (id, changes) in updates {
-        update_employee(conn, &id, changes, now)?;
+    for (id, login_id, changes) in updates {
+        update_employee(conn, &id, login_id.as_deref(), changes, now, links)?;
     }
     insert_employees(conn, &inserts)?;
     Ok(Outcome::Written(results))
@@ -376,6 +378,7 @@ pub async fn bulk_upsert(
         )));
     }
     let atomic = query.atomic.unwrap_or(false);
+    let links = ChangeLinks::from_state(&state);
     let outcome = state
         .db
         .run(move |conn| {
@@ -386,7 +389,7 @@ pub async fn bulk_upsert(
                 .collect();
             reject_repeated_external_ids(&mut rows);
             let outcome = crate::db::write_transaction(conn, |conn| {
-                apply(conn, &client.employer_id, rows, atomic)
+                apply(conn, &client.employer_id, rows, atomic, &links)
             })?;
             refresh_planner_statistics(conn, &outcome)?;
             Ok(outcome)

@@ -103,11 +103,13 @@ impl AccountStatus {
 }
 
 /// The computed account state of one employee.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountState {
     pub status: AccountStatus,
     /// Expiry of the open invitation, if there is one.
     pub invitation_expires_at: Option<NaiveDateTime>,
+    /// A new address the employer set for an active employee, until the employee confirms it.
+    pub pending_email: Option<String>,
 }
 
 /// An employee as the employer API shows it.
@@ -125,6 +127,10 @@ pub struct EmployeeResponse {
     pub account_status: AccountStatus,
     /// When the open invitation expires; null when no invitation is open.
     pub invitation_expires_at: Option<DateTime<Utc>>,
+    /// The address this employer set for an active employee, not yet confirmed: the employee's
+    /// login (and `email`) keep the old one until the link e-mailed to the new address is
+    /// followed (24 hours). Null when no change waits.
+    pub pending_email: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -141,6 +147,7 @@ impl EmployeeResponse {
             external_id: employee.external_id,
             account_status: state.status,
             invitation_expires_at: state.invitation_expires_at.map(|t| t.and_utc()),
+            pending_email: state.pending_email,
             created_at: employee.created_at.and_utc(),
             updated_at: employee.updated_at.and_utc(),
         }

@@ -12,8 +12,9 @@ use super::models::{
     AccountState, AccountStatus, Employee, EmployeeChanges, EmployeeResponse, NewEmployee,
 };
 use super::validation::ValidEmployee;
+use crate::accounts::email_change::{self, ChangeLinks};
 use crate::db::schema::{
-    email_changes, employees, employers, invitations, login_attempts, refresh_tokens,
+    email_changes, employees, employers, invitations, login_attempts, logins, refresh_tokens,
 };
 use crate::db::{ChangedEmployees, DbConnection, MultiBackend};
 use crate::error::ApiError;
@@ -167,9 +168,28 @@ pub fn insert_employees(conn: &mut DbConnection, rows: &[NewEmployee]) -> Result
 pub fn update_employee(
     conn: &mut DbConnection,
     employee_id: &str,
+    login_id: Option<&str>,
     mut changes: EmployeeChanges,
     now: NaiveDateTime,
+    links: &ChangeLinks,
 ) -> Result<(), ApiError> {
+    // An active employee's address is their login's user name: it moves only once the new
+    // address confirms it. Only the spelling (case) changes at once.
+    if let (Some(login_id), Some(new_normalised)) = (login_id, changes.email_normalised.take()) {
+        if let Some(new_email) = changes.email.take() {
+            email_change::request(
+                conn,
+                employee_id,
+                login_id,
+                &new_email,
+                &new_normalised,
+                links,
+            )?;
+        }
+    }
+    if changes.is_empty() {
+        return Ok(());
+    }
     changes.updated_at = Some(now);
     diesel::update(employees::table.find(employee_id))
         .set(&changes)
@@ -254,20 +274,38 @@ pub fn account_states(
         }
     }
 
-    let activated: Vec<&str> = list
-        .iter()
-        .filter(|e| e.activated_at.is_some())
-        .map(|e| e.email_normalised.as_str())
-        .collect();
-    let mut blocked: Vec<String> = Vec::new();
-    for chunk in activated.chunks(IN_LIST_CHUNK) {
-        blocked.extend(
-            login_attempts::table
-                .filter(login_attempts::email_normalised.eq_any(chunk))
+    // Blocked is the state of the person's login (its address), not of this employer's copy
+    // of the address; and the address an employer asked to change to, still unconfirmed.
+    let logins_of: Vec<&str> = list.iter().filter_map(|e| e.login_id.as_deref()).collect();
+    let mut blocked_logins: Vec<String> = Vec::new();
+    for chunk in logins_of.chunks(IN_LIST_CHUNK) {
+        blocked_logins.extend(
+            logins::table
+                .inner_join(
+                    login_attempts::table
+                        .on(login_attempts::email_normalised.eq(logins::email_normalised)),
+                )
+                .filter(logins::id.eq_any(chunk))
                 .filter(login_attempts::blocked_until.gt(now))
-                .select(login_attempts::email_normalised)
+                .select(logins::id)
                 .load::<String>(conn)?,
         );
+    }
+    let mut pending_emails: HashMap<String, String> = HashMap::new();
+    let ids: Vec<&str> = list
+        .iter()
+        .filter(|e| e.login_id.is_some())
+        .map(|e| e.id.as_str())
+        .collect();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        let rows: Vec<(String, String)> = email_changes::table
+            .filter(email_changes::employee_id.eq_any(chunk))
+            .filter(email_changes::used_at.is_null())
+            .filter(email_changes::voided_at.is_null())
+            .filter(email_changes::expires_at.gt(now))
+            .select((email_changes::employee_id, email_changes::new_email))
+            .load(conn)?;
+        pending_emails.extend(rows);
     }
 
     Ok(list
@@ -275,7 +313,10 @@ pub fn account_states(
         .map(|e| {
             let invitation_expires_at = open_invitations.get(&e.id).copied();
             let status = if e.activated_at.is_some() {
-                if blocked.contains(&e.email_normalised) {
+                if e.login_id
+                    .as_ref()
+                    .is_some_and(|l| blocked_logins.contains(l))
+                {
                     AccountStatus::Blocked
                 } else {
                     AccountStatus::Active
@@ -290,6 +331,7 @@ pub fn account_states(
                 AccountState {
                     status,
                     invitation_expires_at,
+                    pending_email: pending_emails.get(&e.id).cloned(),
                 },
             )
         })
@@ -363,11 +405,12 @@ pub fn list_employees(
                 .filter(invitations::voided_at.is_null())
                 .filter(invitations::expires_at.gt(now)),
         );
-        // `login_attempts` is keyed by address, not joined to employees in the schema.
+        // `login_attempts` is keyed by the login's address, not joined in the schema.
         let blocked = || {
             sql::<Bool>(
                 "EXISTS (SELECT 1 FROM login_attempts \
-                 WHERE login_attempts.email_normalised = employees.email_normalised \
+                 JOIN logins ON logins.email_normalised = login_attempts.email_normalised \
+                 WHERE logins.id = employees.login_id \
                  AND login_attempts.blocked_until > ",
             )
             .bind::<Timestamp, _>(now)

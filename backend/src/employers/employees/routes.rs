@@ -11,6 +11,7 @@ use super::queries::{
     lock_employer, new_employee, revoke_access, update_employee, ListFilter, Position,
 };
 use super::validation::{effective_changes, today, EmployeeInput, EmployeePatch, ExternalId};
+use crate::accounts::email_change::ChangeLinks;
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::now;
@@ -202,6 +203,7 @@ pub async fn patch_one(
         .into_inner()
         .into_changes(today())
         .map_err(ApiError::Validation)?;
+    let links = ChangeLinks::from_state(&state);
     let employee = state
         .db
         .run(move |conn| {
@@ -223,7 +225,14 @@ pub async fn patch_one(
                         return Err(external_id_conflict());
                     }
                 }
-                update_employee(conn, &id, changes, now())?;
+                update_employee(
+                    conn,
+                    &id,
+                    existing.login_id.as_deref(),
+                    changes,
+                    now(),
+                    &links,
+                )?;
                 find_employee(conn, &employer_id, &id)
             })?;
             employee_response(conn, employee)
@@ -323,7 +332,7 @@ pub async fn upsert_by_external_id(
     }
     input.external_id = Some(path_id.as_str().to_string());
     let valid = input.validate(today()).map_err(ApiError::Validation)?;
-
+    let links = ChangeLinks::from_state(&state);
     let (created, employee) = state
         .db
         .run(move |conn| {
@@ -351,7 +360,14 @@ pub async fn upsert_by_external_id(
                         {
                             return Err(email_conflict());
                         }
-                        update_employee(conn, &existing.id, changes, now())?;
+                        update_employee(
+                            conn,
+                            &existing.id,
+                            existing.login_id.as_deref(),
+                            changes,
+                            now(),
+                            &links,
+                        )?;
                         Ok((false, find_employee(conn, &employer_id, &existing.id)?))
                     }
                 }
