@@ -136,6 +136,10 @@ pub enum ApiError {
     /// valid.
     #[error("invalid second factor")]
     InvalidSecondFactor(String),
+    /// The `mfa_token` expired (5 minutes) or its login step was completed: start again with
+    /// the password.
+    #[error("mfa token expired")]
+    MfaTokenExpired,
     /// The token reaches only the enrolment routes until a second factor is set up.
     #[error("second factor enrolment required")]
     MfaEnrolmentRequired,
@@ -202,6 +206,7 @@ impl ApiError {
             ApiError::IdentityMismatch => ("identity-mismatch", "Details do not match"),
             ApiError::InvalidCredentials => ("invalid-credentials", "Login failed"),
             ApiError::InvalidSecondFactor(_) => ("invalid-second-factor", "Login failed"),
+            ApiError::MfaTokenExpired => ("mfa-token-expired", "Login step expired"),
             ApiError::MfaEnrolmentRequired => (
                 "mfa-enrolment-required",
                 "Two-step login must be set up first",
@@ -233,6 +238,9 @@ impl ApiError {
             ApiError::InvalidCredentials => "The e-mail address or password is incorrect.".into(),
             ApiError::MfaEnrolmentRequired => "Your employer requires two-step login: set up an authenticator app (POST /api/v1/me/mfa/totp) before anything else.".into(),
             ApiError::InvalidSecondFactor(detail) => detail.clone(),
+            ApiError::MfaTokenExpired => {
+                "This login step has expired or was completed; enter your password again.".into()
+            }
             ApiError::RangeNotSatisfiable { size } => {
                 format!("The requested range is not within the document's {size} bytes.")
             }
@@ -284,9 +292,9 @@ impl ResponseError for ApiError {
             ApiError::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::IdentityMismatch => StatusCode::BAD_REQUEST,
-            ApiError::InvalidCredentials | ApiError::InvalidSecondFactor(_) => {
-                StatusCode::UNAUTHORIZED
-            }
+            ApiError::InvalidCredentials
+            | ApiError::InvalidSecondFactor(_)
+            | ApiError::MfaTokenExpired => StatusCode::UNAUTHORIZED,
             ApiError::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -247,7 +247,7 @@ on_both_databases! {
         let mfa_token = challenge["mfa_token"].as_str().unwrap();
 
         let wrong = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": mfa_token, "code": "000000"})).await;
-        assert_problem(wrong, 401).await;
+        assert_eq!(assert_problem(wrong, 401).await["type"], "/problems/invalid-second-factor");
         let right = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": mfa_token, "code": fresh_code(&secret)})).await;
         assert_eq!(right.status(), 200);
         assert!(refresh_cookie(&right).is_some());
@@ -256,9 +256,9 @@ on_both_databases! {
         assert_eq!(me["security"]["totp_enabled"], true);
         assert_eq!(me["security"]["recovery_codes_left"], 10);
         assert_eq!(world.get("/api/v1/me/absences", &token).await.status(), 200);
-        // The challenge is spent.
+        // The challenge is spent: the password comes first again.
         let again = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": mfa_token, "code": fresh_code(&secret)})).await;
-        assert_problem(again, 401).await;
+        assert_eq!(assert_problem(again, 401).await["type"], "/problems/mfa-token-expired");
     }
 
     async fn a_code_is_accepted_once(backend) {
@@ -484,5 +484,22 @@ on_both_databases! {
         let challenge = world.login(PERSON.email, PERSON.password).await;
         let ok = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "code": fresh_code(&secret)})).await;
         assert_eq!(ok.status(), 200, "the factor is still there");
+    }
+
+    async fn with_the_phone_lost_a_recovery_code_removes_the_app(backend) {
+        let world = World::new(backend).await;
+        let employer = world.app.employer_session().await;
+        world.activated(&employer, &PERSON).await;
+        let token = access_token(&world.login(PERSON.email, PERSON.password).await);
+        let (_, codes) = world.enrol(&token).await;
+        let removed = world.app.http.delete(world.app.url("/api/v1/me/mfa/totp")).bearer_auth(&token)
+            .json(&json!({"password": PERSON.password, "recovery_code": codes[0]})).send().await.unwrap();
+        assert_eq!(removed.status(), 204);
+        // Set up anew: a new app, new codes; the old codes went with the old app.
+        let (_, new_codes) = world.enrol(&token).await;
+        assert!(new_codes.iter().all(|c| !codes.contains(c)));
+        let challenge = world.login(PERSON.email, PERSON.password).await;
+        let old = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "recovery_code": codes[1]})).await;
+        assert_problem(old, 401).await;
     }
 }

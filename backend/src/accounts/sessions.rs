@@ -383,7 +383,7 @@ fn open_challenge(
     responses(
         (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
         Invalid,
-        (status = 401, description = "Wrong or used code, or the mfa_token expired (enter the password again)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong or used code (`/problems/invalid-second-factor`; the mfa_token stays valid), or the mfa_token expired or was used (`/problems/mfa-token-expired`: enter the password again)", body = Problem, content_type = "application/problem+json"),
         TooManyRequests,
     )
 )]
@@ -399,11 +399,7 @@ pub async fn second_factor(
         recovery_code,
     } = body.into_inner();
     let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
-    let expired = || {
-        ApiError::InvalidSecondFactor(
-            "This login step has expired or was completed; enter your password again.".into(),
-        )
-    };
+    let expired = || ApiError::MfaTokenExpired;
     let challenge_id = state
         .tokens
         .verify_mfa_token(&mfa_token)

@@ -52,8 +52,8 @@ export function setSessionExpiredHandler(handler: (() => void) | null): void {
 
 const baseFetch: typeof fetch = (input, init) => globalThis.fetch(input, init);
 
-/** Paths that must never trigger a refresh-and-retry. */
-const NO_RETRY = /\/api\/v1\/(auth\/|activation\/|status$)/;
+/** Paths that must never trigger a refresh-and-retry (POST /auth/switch takes the bearer token: it may). */
+const NO_RETRY = /\/api\/v1\/(auth\/(?!switch$)|activation\/|status$)/;
 
 /** POST /api/v1/auth/refresh, deduplicated. Resolves to the new token or null. */
 export function refreshAccessToken(): Promise<string | null> {

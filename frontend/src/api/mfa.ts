@@ -21,7 +21,8 @@ export type MfaMethod = 'totp' | 'recovery_code';
 
 /** POST /auth/login → 200 when the login has a second factor: no token, no cookie. */
 export interface MfaChallenge {
-  mfa_required: true;
+  /** Always true (the generated type says boolean; tell the two bodies apart by its presence). */
+  mfa_required: boolean;
   /** Valid 5 minutes, usable only at POST /auth/mfa. */
   mfa_token: string;
   /** May name methods this SPA does not offer yet (passkeys): unknown ones are ignored. */
@@ -94,14 +95,15 @@ export interface IdentityCheck {
 export interface ActivationCheck {
   status: string;
   /** The address already has a login: the activation links this employment to it. */
-  login_exists: boolean;
-  login_has_mfa: boolean;
+  login_exists?: boolean | null;
+  /** That login has an authenticator app: the link asks for its code too. */
+  login_has_mfa?: boolean | null;
 }
 
 /** POST /activation/{token}. With an existing login: its password, and `code` when it has TOTP. */
 export interface ActivationRequest extends IdentityCheck {
   password: string;
-  code?: string;
+  code?: string | null;
 }
 
 /** POST /activation/{token} → 201: `active` (new login) or `linked` (added to the existing one). */

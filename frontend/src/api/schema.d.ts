@@ -165,7 +165,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The employer's audit log, oldest first: entries about absences need `absences:read`, entries about documents `documents:read`; a token with one of the two sees those entries
+         * The employer's audit log, oldest first: entries about absences need `absences:read`, about documents `documents:read`, about employees `employees:read`; a token sees the entries its scopes allow
          * @description Each entry says who (`actor_type` client or employee, and its id), what (`action`, e.g.
          *     `absence.read`, `document.downloaded`), which resource and when. Filter by `resource_type`
          *     and `resource_id`; paged by `after` and `limit`.
@@ -173,6 +173,28 @@ export interface paths {
         get: operations["list_audit"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/email-change/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm a new e-mail address with the link from the e-mail sent to it
+         * @description The login (and the employment whose employer made the change) move to the new address;
+         *     from then on it is the user name. The link works once, for 24 hours. An address that
+         *     already belongs to another login is never taken over (409: the employer must be asked).
+         */
+        post: operations["confirm"];
         delete?: never;
         options?: never;
         head?: never;
@@ -190,10 +212,14 @@ export interface paths {
         put?: never;
         /**
          * Log in with e-mail address and password
-         * @description The user name is the e-mail address (any case); the password is case-sensitive. On success
-         *     the body carries a 15-minute access token and an HttpOnly refresh cookie is set. Three wrong
-         *     passwords in a row block the address for an hour (429 with `Retry-After` and
-         *     `blocked_until`); unknown addresses answer exactly as known ones.
+         * @description The user name is the e-mail address (any case); the password is case-sensitive. One login
+         *     serves every employer of the person; the token names the first employment (switch with
+         *     `POST /auth/switch`). A login with a second factor answers `mfa_required` with an
+         *     `mfa_token` for `POST /auth/mfa` — no access token, no cookie. Otherwise the body carries a
+         *     15-minute access token and an HttpOnly refresh cookie is set; `mfa_enrolment_required` says
+         *     the employer requires a second factor to be set up first. Three wrong passwords (or codes)
+         *     in a row block the address for an hour (429 with `Retry-After` and `blocked_until`); unknown
+         *     addresses answer exactly as known ones.
          */
         post: operations["login"];
         delete?: never;
@@ -233,11 +259,34 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * End every session of the employee, on every device
-         * @description Revokes every refresh token of the employee, this browser's included; every access token
+         * End every session of the person, on every device and in every employment
+         * @description Revokes every refresh token of the login, this browser's included; every access token
          *     stops working at once.
          */
         post: operations["logout_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The second step of a login: the code of the authenticator app, or a recovery code
+         * @description Takes the `mfa_token` a right password answered (valid 5 minutes) with `code` (6 digits) or
+         *     `recovery_code`; each code works once. Wrong codes count toward the same lockout as wrong
+         *     passwords (three in a row block the address for an hour). Answers the normal token response
+         *     and sets the refresh cookie.
+         */
+        post: operations["second_factor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -301,6 +350,28 @@ export interface paths {
          *     else may hold a copy.
          */
         post: operations["refresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/switch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Act in another employment of the same person (one login, several employers)
+         * @description `employee_id` is one of `GET /me`'s `employments`. Answers a new access token for it; the
+         *     session (and its refresh cookie) moves along, and the previous employment's access tokens
+         *     of this session stop working.
+         */
+        post: operations["switch_employment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -561,6 +632,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/employees/{id}/mfa-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove an employee's second factors (authenticator app and recovery codes)
+         * @description For an employee who lost their phone and their recovery codes. Every session of the person
+         *     ends; the employee is told by e-mail and sets up a new app at the next login. The reset is
+         *     written to the audit log. A login the person also uses at another employer is not the
+         *     employer's to reset (409): the person uses a recovery code there. Needs `employees:write`.
+         */
+        post: operations["reset_factors"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/employer": {
         parameters: {
             query?: never;
@@ -580,7 +674,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the employer's name, notification addresses and dossier contacts
+         * Change the employer's name, notification addresses, dossier contacts and login policy
          * @description A field left out stays as it is; `null` removes an optional one. Needs `employees:write`.
          */
         patch: operations["patch_employer"];
@@ -774,6 +868,75 @@ export interface paths {
         get: operations["content_mine"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the recovery codes with ten new ones (asks for the password)
+         * @description The old codes stop working. Needs an authenticator app set up.
+         */
+        post: operations["new_recovery_codes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start (or start again) setting up an authenticator app
+         * @description Answers a new secret, for manual entry and as an `otpauth://` URI for a QR code. Nothing
+         *     changes at login until `POST /me/mfa/totp/confirm` proves the app shows the right codes.
+         *     Reachable with the enrolment-only token. 409 when an app is already set up.
+         */
+        post: operations["start_totp"];
+        /**
+         * Remove the authenticator app (asks for the password and a current code)
+         * @description With the phone lost, a recovery code stands in for the code. The recovery codes go with it. If the employer requires two-step login, the next login
+         *     leads through setting one up again. Wrong answers count toward the login's lockout.
+         */
+        delete: operations["remove_totp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm the authenticator app with a code it shows; answers the ten recovery codes
+         * @description From now on a login asks for a code after the password. The recovery codes are shown only
+         *     in this answer; each works once. After this, `POST /auth/refresh` gives a full token to an
+         *     employee whose employer requires two-step login.
+         */
+        post: operations["confirm_totp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1033,6 +1196,12 @@ export interface components {
              * @description Seconds until the access token expires.
              */
             expires_in: number;
+            /**
+             * @description The employer requires two-step login and this login has no second factor yet: the
+             *     token reaches only `GET /me`, the TOTP enrolment routes, refresh and logout until one is
+             *     confirmed (then refresh for a full token).
+             */
+            mfa_enrolment_required: boolean;
             /** @description Always `Bearer`. */
             token_type: string;
         };
@@ -1042,14 +1211,30 @@ export interface components {
          */
         AccountStatus: "not_invited" | "invited" | "active" | "blocked";
         Activation: {
+            /** @description The authenticator app's code, when the existing login has one (`login_has_mfa`). */
+            code?: string | null;
             /** Format: date */
             date_of_birth: string;
             email: string;
-            /** Format: password */
+            /**
+             * Format: password
+             * @description The password to choose; or, when the address already has a login
+             *     (`login_exists`), that login's password.
+             */
             password: string;
         };
         ActivationStatus: {
-            /** @description `ok` after a successful check; `active` after activation. */
+            /**
+             * @description After the check: the address already has a login (the person works for another
+             *     employer using Verzuim), so step 2 asks for its password instead of a new one.
+             */
+            login_exists?: boolean | null;
+            /** @description After the check: that login asks for an authenticator code too. */
+            login_has_mfa?: boolean | null;
+            /**
+             * @description `ok` after a successful check; `active` after activation with a new password; `linked`
+             *     when the employment joined the person's existing login.
+             */
             status: string;
         };
         /**
@@ -1400,6 +1585,12 @@ export interface components {
             invitation_expires_at?: string | null;
             language: components["schemas"]["Language"];
             last_name: string;
+            /**
+             * @description The address this employer set for an active employee, not yet confirmed: the employee's
+             *     login (and `email`) keep the old one until the link e-mailed to the new address is
+             *     followed (24 hours). Null when no change waits.
+             */
+            pending_email?: string | null;
             /** Format: date-time */
             updated_at: string;
         };
@@ -1420,6 +1611,8 @@ export interface components {
             arbodienst_email?: string | null;
             case_manager?: null | components["schemas"]["ContactPerson"];
             hr_contact?: null | components["schemas"]["ContactPerson"];
+            /** @description Require a second factor of every employee at login (default `true`). */
+            mfa_required?: boolean | null;
             name?: string | null;
         };
         /** @description The employer as the API shows it. */
@@ -1432,9 +1625,29 @@ export interface components {
             created_at: string;
             /** Format: uuid */
             id: string;
+            /**
+             * @description Employees must log in with a second factor (an authenticator app) as well as their
+             *     password; on unless turned off. An employee without one is led through setting it up at
+             *     the next login and reaches nothing else until it is done.
+             */
+            mfa_required: boolean;
             name: string;
             /** Format: date-time */
             updated_at: string;
+        };
+        EmploymentSwitch: {
+            /**
+             * Format: uuid
+             * @description One of `GET /me`'s `employments`.
+             */
+            employee_id: string;
+        };
+        EmploymentView: {
+            /** Format: uuid */
+            employee_id: string;
+            /** Format: uuid */
+            employer_id: string;
+            employer_name: string;
         };
         /**
          * @description The event types of SPEC §5, as webhooks, the feed and subscriptions name them.
@@ -1507,6 +1720,8 @@ export interface components {
             /** Format: password */
             password: string;
         };
+        /** @description A login answers a token, or (for a login with a second factor) the challenge for it. */
+        LoginResponse: components["schemas"]["AccessToken"] | components["schemas"]["MfaChallenge"];
         Me: {
             /** @description Always `active` for a logged-in employee. */
             account_status: string;
@@ -1519,6 +1734,11 @@ export interface components {
             dossier_contacts: components["schemas"]["DossierContacts"];
             email: string;
             employer_name: string;
+            /**
+             * @description Every employment of this person's login, this one included (`employee_id` = `id`);
+             *     switch with `POST /auth/switch`.
+             */
+            employments: components["schemas"]["EmploymentView"][];
             external_id?: string | null;
             first_name: string;
             /** Format: uuid */
@@ -1526,11 +1746,29 @@ export interface components {
             language: components["schemas"]["Language"];
             last_name: string;
             notify_new_documents: boolean;
+            security: components["schemas"]["SecurityView"];
         };
         MePatch: {
             language?: null | components["schemas"]["Language"];
             notify_new_documents?: boolean | null;
         };
+        /** @description The password was right; the second factor comes next, at `POST /auth/mfa`. */
+        MfaChallenge: {
+            methods: components["schemas"]["MfaMethod"][];
+            /** @description Always `true`. */
+            mfa_required: boolean;
+            /** @description Valid 5 minutes, only at `POST /auth/mfa`. */
+            mfa_token: string;
+        };
+        MfaLogin: {
+            /** @description The 6 digits of the authenticator app. */
+            code?: string | null;
+            mfa_token: string;
+            /** @description One of the ten recovery codes (instead of `code`). */
+            recovery_code?: string | null;
+        };
+        /** @enum {string} */
+        MfaMethod: "totp" | "recovery_code";
         Milestone: {
             /**
              * Format: date
@@ -1621,6 +1859,10 @@ export interface components {
             /** Format: password */
             new_password: string;
         };
+        PasswordConfirmation: {
+            /** Format: password */
+            password: string;
+        };
         /** @description RFC 9457 problem details. */
         Problem: {
             /**
@@ -1641,6 +1883,10 @@ export interface components {
             client_id: string;
             role: components["schemas"]["AuthorRole"];
         };
+        RecoveryCodes: {
+            /** @description Ten single-use codes, shown only now: each logs in once instead of the app's code. */
+            recovery_codes: string[];
+        };
         /** @description `{recovered_on}`: the date the employee is fully back at work. */
         RecoveryRequest: {
             /**
@@ -1657,6 +1903,14 @@ export interface components {
         ReportedBy: "employee" | "employer";
         ResetRequest: {
             email: string;
+        };
+        SecurityView: {
+            /** @description This employer requires two-step login. */
+            mfa_required: boolean;
+            /** Format: int64 */
+            recovery_codes_left: number;
+            /** @description An authenticator app is set up and asked for at login. */
+            totp_enabled: boolean;
         };
         ServiceStatus: {
             /** @description The operator's message; `null` means no known disruptions. */
@@ -1736,6 +1990,24 @@ export interface components {
             scope: string;
             /** @description Always `Bearer`. */
             token_type: string;
+        };
+        TotpConfirmation: {
+            /** @description The 6 digits the app shows now. */
+            code: string;
+        };
+        TotpEnrolment: {
+            /** @description The same secret for a QR code. */
+            otpauth_uri: string;
+            /** @description The secret for manual entry (base32). */
+            secret: string;
+        };
+        TotpRemoval: {
+            /** @description The app's current code. */
+            code?: string | null;
+            /** Format: password */
+            password: string;
+            /** @description Or, with the phone lost, one of the recovery codes. */
+            recovery_code?: string | null;
         };
         /** @description A new subscription. */
         WebhookInput: {
@@ -2350,7 +2622,7 @@ export interface operations {
     list_audit: {
         parameters: {
             query?: {
-                /** @description Only entries about this kind of resource: `absence` or `document`. */
+                /** @description Only entries about this kind of resource: `absence`, `document` or `employee`. */
                 resource_type?: string;
                 /** @description Only entries about this resource (usually with `resource_type`). */
                 resource_id?: string;
@@ -2402,6 +2674,63 @@ export interface operations {
             };
         };
     };
+    confirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The token from the confirmation link */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The login's address is now the new one */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The link expired or was voided: ask for a new one */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -2415,13 +2744,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Logged in; the refresh token is set as an HttpOnly cookie */
+            /** @description Logged in (the refresh token is set as an HttpOnly cookie), or the second factor is asked for */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AccessToken"];
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             /** @description Invalid input; `errors` names each field that is wrong */
@@ -2507,6 +2836,66 @@ export interface operations {
             };
             /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    second_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLogin"];
+            };
+        };
+        responses: {
+            /** @description Logged in; the refresh token is set as an HttpOnly cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Wrong or used code (`/problems/invalid-second-factor`; the mfa_token stays valid), or the mfa_token expired or was used (`/problems/mfa-token-expired`: enter the password again) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2654,6 +3043,65 @@ export interface operations {
             };
             /** @description No, unknown, expired, revoked or reused refresh token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    switch_employment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmploymentSwitch"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3904,6 +4352,76 @@ export interface operations {
             };
         };
     };
+    reset_factors: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The second factors are removed */
+            204: {
+                headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token does not carry the scope `employees:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_employer: {
         parameters: {
             query?: never;
@@ -4571,6 +5089,228 @@ export interface operations {
             };
             /** @description The range lies outside the file (`Content-Range: bytes *\/size`) */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    new_recovery_codes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordConfirmation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpRemoval"];
+            };
+        };
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirm_totp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirmation"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -39,8 +39,6 @@ interface AuthContextValue {
   logout: () => Promise<void>;
   /** Ends every session of the account, then as `logout`. */
   logoutAll: () => Promise<void>;
-  /** Counts the employment switches of this page load (consumers render again on a switch). */
-  employmentSwitches: number;
 }
 
 const AuthContext = createContext<AuthContextValue | null>(null);
@@ -63,9 +61,6 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<AuthState>(() => (getAccessToken() ? 'authenticated' : 'checking'));
   const [enrolmentRequired, setEnrolmentRequired] = useState(isEnrolmentRequired);
   const [loggedOut, setLoggedOut] = useState(false);
-  // Changes when the token names another employment, so that every consumer renders again and
-  // its queries are fetched anew after the cache was cleared.
-  const [employmentSwitches, setEmploymentSwitches] = useState(0);
 
   // Keep the state in step with the in-memory token (refreshes, expiry).
   useEffect(
@@ -121,9 +116,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     async (employeeId: string) => {
       const data = unwrap(await mfaApi.POST('/api/v1/auth/switch', { body: { employee_id: employeeId } }));
       setSessionFromToken(data);
-      // Everything cached belongs to the other employment.
-      queryClient.clear();
-      setEmploymentSwitches((n) => n + 1);
+      // Everything cached belongs to the other employment: drop it all. (Not `clear()`: the
+      // queries of the screens on display would keep showing the old data until they mount
+      // again; reset, they lose it and fetch anew with the new token.)
+      queryClient.getMutationCache().clear();
+      queryClient.removeQueries({ type: 'inactive' });
+      void queryClient.resetQueries();
       navigate('/', { replace: true });
     },
     [navigate, queryClient],
@@ -166,9 +164,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       switchEmployment,
       logout,
       logoutAll,
-      employmentSwitches,
     }),
-    [state, loggedOut, enrolmentRequired, login, completeMfa, finishEnrolment, switchEmployment, logout, logoutAll, employmentSwitches],
+    [state, loggedOut, enrolmentRequired, login, completeMfa, finishEnrolment, switchEmployment, logout, logoutAll],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::totp;
+use super::{totp, SecondFactor};
 use crate::accounts::lockout;
 use crate::accounts::logins::{self, Login};
 use crate::auth::{AuthenticatedEmployee, EnrollingEmployee, RateLimited};
@@ -46,7 +46,10 @@ pub struct RecoveryCodes {
 pub struct TotpRemoval {
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
-    pub code: String,
+    /// The app's current code.
+    pub code: Option<String>,
+    /// Or, with the phone lost, one of the recovery codes.
+    pub recovery_code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -194,7 +197,7 @@ async fn step_up_password(
 
 /// Remove the authenticator app (asks for the password and a current code).
 ///
-/// The recovery codes go with it. If the employer requires two-step login, the next login
+/// With the phone lost, a recovery code stands in for the code. The recovery codes go with it. If the employer requires two-step login, the next login
 /// leads through setting one up again. Wrong answers count toward the login's lockout.
 #[utoipa::path(
     tag = "security",
@@ -214,9 +217,12 @@ pub async fn remove_totp(
     body: crate::web::input::Json<TotpRemoval>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let TotpRemoval { password, code } = body.into_inner();
-    let code = totp::parse_code(&code)
-        .ok_or_else(|| ApiError::invalid("code", "must be the 6 digits the app shows"))?;
+    let TotpRemoval {
+        password,
+        code,
+        recovery_code,
+    } = body.into_inner();
+    let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
     let login = step_up_password(&state, employee.employee_id.clone(), password).await?;
     let settings = state.settings.accounts.clone();
     let sealing = state.sealing.clone();
@@ -224,15 +230,20 @@ pub async fn remove_totp(
         .db
         .run(move |conn| {
             let email = login.email_normalised.clone();
-            // The password check released its reservation; the code is a check of its own.
+            // The password passed: its reservation ends, its failures stay, and the code is a
+            // check of its own.
             lockout::record_passed_step(conn, &email, &settings)?;
             lockout::reserve(conn, &email, &settings)?;
-            if !super::use_totp_code(conn, &sealing, &login, &code, true)? {
+            if !super::check(conn, &sealing, &login, &factor)? {
                 lockout::record_failure(conn, &email, &settings)?;
-                return Err(ApiError::invalid(
-                    "code",
-                    "is not the code the app shows now",
-                ));
+                return Err(match factor {
+                    SecondFactor::Code(_) => {
+                        ApiError::invalid("code", "is not the code the app shows now")
+                    }
+                    SecondFactor::RecoveryCode(_) => {
+                        ApiError::invalid("recovery_code", "is not an unused recovery code")
+                    }
+                });
             }
             crate::db::write_transaction(conn, |conn| {
                 logins::remove_factors(conn, &login.id)?;
