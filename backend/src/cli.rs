@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::accounts::service_status;
 use crate::config::Settings;
 use crate::db::Db;
-use crate::employers::clients;
+use crate::employers::changes;
 use crate::error::ApiError;
 
 #[derive(Debug, Parser)]
@@ -135,20 +135,20 @@ pub fn run_admin(command: Command, settings: &Settings) -> Result<serde_json::Va
             absence_email,
             arbodienst_email,
         }) => to_json(db.run_blocking(|conn| {
-            clients::create_employer(conn, &name, &absence_email, arbodienst_email.as_deref())
+            changes::create_employer(conn, &name, &absence_email, arbodienst_email.as_deref())
         })?)?,
         Command::Client(ClientCommand::Create {
             employer,
             name,
             scopes,
         }) => to_json(db.run_blocking(|conn| {
-            clients::create_client(conn, &employer, &name, scopes.as_deref())
+            changes::create_client(conn, &employer, &name, scopes.as_deref())
         })?)?,
         Command::Client(ClientCommand::RotateSecret { client_id }) => {
-            to_json(db.run_blocking(|conn| clients::rotate_secret(conn, &client_id))?)?
+            to_json(db.run_blocking(|conn| changes::rotate_secret(conn, &client_id))?)?
         }
         Command::Client(ClientCommand::Revoke { client_id }) => {
-            to_json(db.run_blocking(|conn| clients::revoke_client(conn, &client_id))?)?
+            to_json(db.run_blocking(|conn| changes::revoke_client(conn, &client_id))?)?
         }
         Command::Status(StatusCommand::Set { message }) => {
             if message.trim().is_empty() {

@@ -370,7 +370,7 @@ on_both_databases! {
         let employer = world.app.employer_session().await;
         world.activated(&employer, &PERSON).await;
         let token = access_token(&world.login(PERSON.email, PERSON.password).await);
-        let (secret, _) = world.enrol(&token).await;
+        let (secret, codes) = world.enrol(&token).await;
         let remove = |body: Value| {
             let request = world.app.http.delete(world.app.url("/api/v1/me/mfa/totp")).bearer_auth(&token).json(&body);
             async move { request.send().await.unwrap() }
@@ -379,7 +379,12 @@ on_both_databases! {
         assert_eq!(problem["errors"][0]["field"], "password");
         let problem = assert_problem(remove(json!({"password": PERSON.password, "code": "000000"})).await, 400).await;
         assert_eq!(problem["errors"][0]["field"], "code");
+        // Another session (another device) ends with the removal; this one stays.
+        let challenge = world.login(PERSON.email, PERSON.password).await;
+        let other = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "recovery_code": codes[0]})).await;
+        let other = access_token(&other.json().await.unwrap());
         assert_eq!(remove(json!({"password": PERSON.password, "code": fresh_code(&secret)})).await.status(), 204);
+        assert_eq!(world.get("/api/v1/me", &other).await.status(), 401);
         let me: Value = world.get("/api/v1/me", &token).await.json().await.unwrap();
         assert_eq!(me["security"]["totp_enabled"], false);
         assert!(world.login(PERSON.email, PERSON.password).await["access_token"].is_string());
@@ -501,5 +506,26 @@ on_both_databases! {
         let challenge = world.login(PERSON.email, PERSON.password).await;
         let old = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "recovery_code": codes[1]})).await;
         assert_problem(old, 401).await;
+    }
+
+    async fn new_recovery_codes_need_a_code_as_well_as_the_password(backend) {
+        let world = World::new(backend).await;
+        let employer = world.app.employer_session().await;
+        world.activated(&employer, &PERSON).await;
+        let token = access_token(&world.login(PERSON.email, PERSON.password).await);
+        let (secret, old) = world.enrol(&token).await;
+        let path = "/api/v1/me/mfa/recovery-codes";
+        let problem = assert_problem(world.post(path, Some(&token), json!({"password": PERSON.password})).await, 400).await;
+        assert_eq!(problem["errors"][0]["field"], "code");
+        let renewed = world.post(path, Some(&token), json!({"password": PERSON.password, "code": fresh_code(&secret)})).await;
+        assert_eq!(renewed.status(), 200);
+        let renewed: Value = renewed.json().await.unwrap();
+        let new: Vec<&str> = renewed["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+        assert_eq!(new.len(), 10);
+        let challenge = world.login(PERSON.email, PERSON.password).await;
+        let stale = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "recovery_code": old[0]})).await;
+        assert_problem(stale, 401).await;
+        let fresh = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "recovery_code": new[0]})).await;
+        assert_eq!(fresh.status(), 200);
     }
 }

@@ -187,7 +187,7 @@ async function journey({ width, height, lang, locale, device, full }) {
   const nav = page.getByRole('navigation');
   const field = (label) => page.getByLabel(label, { exact: true });
 
-  /** The password step of a login whose second factor is set up: answers the challenge. */
+  /** The password step of a login whose second factor is set up: resolves to the challenge. */
   async function passwordStep(pw) {
     await field(T('fields.email')).fill(email);
     await field(T('fields.password')).fill(pw);
@@ -201,6 +201,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     assert.equal(body.access_token, undefined, 'no access token before the second factor');
     for (const m of ['totp', 'recovery_code']) assert.ok(body.methods.includes(m), `methods ${body.methods}`);
     await page.getByRole('heading', { name: T('login.mfa.title') }).waitFor();
+    return body;
   }
 
   /** The second step with `answer` ({ code } or { recoveryCode }); resolves to POST /auth/mfa's answer. */
@@ -592,6 +593,11 @@ async function journey({ width, height, lang, locale, device, full }) {
     await removeBox.locator('summary').click();
     await removeBox.getByText(T('security.profile.removeRequired')).waitFor();
     await checkScreen('profile-remove-authenticator');
+    // With the phone lost, a recovery code stands in for the app's code (not sent either).
+    await removeBox.getByRole('button', { name: T('security.profile.removeUseRecovery') }).click();
+    await removeBox.getByLabel(T('login.mfa.recoveryLabel'), { exact: true }).waitFor();
+    assert.equal(await removeBox.getByLabel(T('login.mfa.codeLabel'), { exact: true }).count(), 0, 'one factor field');
+    await checkScreen('profile-remove-authenticator-recovery');
 
     // Language: the profile setting switches the UI and is stored (survives a reload).
     const O = (key, vars) => tr(other, key, vars);
@@ -624,16 +630,25 @@ async function journey({ width, height, lang, locale, device, full }) {
     // ── Log in again: the password, then the code from the app (a wrong one first) ──
     await page.goto(`${server.baseUrl}/login`);
     await heading.filter({ hasText: T('login.title') }).waitFor();
-    await passwordStep(password);
+    const challenge = await passwordStep(password);
     await checkScreen('login-code');
     const wrongCode = await secondStep({ code: totp.wrong() });
     assert.equal(wrongCode.status(), 401, 'a wrong code');
+    assert.match((await wrongCode.json()).type ?? '', /\/problems\/invalid-second-factor$/, 'a wrong code keeps the mfa_token');
     await page.locator('.field__error').filter({ hasText: T('login.mfa.wrongCode') }).waitFor();
     await checkScreen('login-code-wrong');
     const rightCode = await secondStep({ code: await totp.next() });
     assert.equal(rightCode.status(), 200, `POST /auth/mfa: ${await rightCode.text()}`);
     await page.waitForURL(`${server.baseUrl}/`);
     await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+    // The completed mfa_token is used up: its own problem type (the SPA then asks the password again).
+    const reusedToken = await fetch(`${server.baseUrl}/api/v1/auth/mfa`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mfa_token: challenge.mfa_token, code: totp.wrong() }),
+    });
+    assert.equal(reusedToken.status, 401, 'a completed mfa_token');
+    assert.match((await reusedToken.json()).type ?? '', /\/problems\/mfa-token-expired$/, 'a completed mfa_token');
     await nav.getByRole('button', { name: T('nav.logout') }).click();
     await page.waitForURL(/\/login\?loggedout=1/);
 

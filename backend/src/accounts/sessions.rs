@@ -424,13 +424,12 @@ pub async fn second_factor(
             let person = logins::find(conn, &login_id)?;
             let email = person.email_normalised.clone();
             lockout::reserve(conn, &email, &settings)?;
-            if !mfa::check(conn, &sealing, &person, &factor)? {
-                lockout::record_failure(conn, &email, &settings)?;
-                return Err(ApiError::InvalidSecondFactor(
-                    "The code is not right, or it was used already.".into(),
-                ));
-            }
-            crate::db::write_transaction(conn, |conn| {
+            // The code is used up and the step completed in one transaction: a step completed
+            // by a parallel request rolls the code's use back.
+            let outcome = crate::db::write_transaction(conn, |conn| {
+                if !mfa::check(conn, &sealing, &person, &factor)? {
+                    return Ok(None);
+                }
                 let completed = diesel::update(
                     mfa_challenges::table
                         .find(&challenge_id)
@@ -438,13 +437,28 @@ pub async fn second_factor(
                 )
                 .set(mfa_challenges::used_at.eq(Some(now())))
                 .execute(conn)?;
-                lockout::record_success(conn, &email)?;
                 let employment = logins::employment(conn, &person.id, &employee_id)?;
                 match (completed, employment) {
-                    (1, Some(employment)) => start_session(conn, &person, &employment, &settings),
+                    (1, Some(employment)) => {
+                        lockout::record_success(conn, &email)?;
+                        Ok(Some(start_session(conn, &person, &employment, &settings)?))
+                    }
                     _ => Err(expired()),
                 }
-            })
+            });
+            match outcome {
+                Ok(Some(session)) => Ok(session),
+                Ok(None) => {
+                    lockout::record_failure(conn, &email, &settings)?;
+                    Err(ApiError::InvalidSecondFactor(
+                        "The code is not right, or it was used already.".into(),
+                    ))
+                }
+                Err(error) => {
+                    lockout::record_passed_step(conn, &email, &settings)?;
+                    Err(error)
+                }
+            }
         })
         .await?;
     session_response(&state, session)

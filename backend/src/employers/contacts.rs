@@ -3,18 +3,13 @@
 //! name other people for one employee through `/employees/{id}/dossier-contacts`; the employee
 //! sees the result on their profile (`GET /me`).
 
-use actix_web::{get, patch, web};
 use diesel::prelude::*;
 
-use super::clients::{validate_email, validate_name};
-use super::employees::queries::find_employee;
+use super::changes::{validate_email, validate_name};
 use super::models::{ContactPerson, DossierContacts, DossierContactsPatch};
-use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
-use crate::auth::EmployerClient;
 use crate::db::schema::dossier_contacts;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, FieldError, Invalid, NotFound, Unauthorized};
-use crate::state::AppState;
+use crate::error::{ApiError, FieldError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -202,81 +197,6 @@ pub fn save(
         }
     }
     Ok(())
-}
-
-/// The people named for this employee only (null where the employer's default applies).
-///
-/// The employee sees these, or the employer's defaults where a role is null, on their dossier
-/// page. Needs `employees:read`.
-#[utoipa::path(
-    operation_id = "get_employee_dossier_contacts",
-    tag = "employees",
-    security(("employer_oauth" = ["employees:read"])),
-    params(("id" = String, Path, format = Uuid)),
-    responses(
-        (status = 200, body = DossierContacts),
-        Unauthorized,
-        NotFound,
-    )
-)]
-#[get("/employees/{id}/dossier-contacts")]
-pub async fn get_for_employee(
-    client: EmployerClient<EmployeesRead>,
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<web::Json<DossierContacts>, ApiError> {
-    let id = id.into_inner();
-    let contacts = state
-        .db
-        .run(move |conn| {
-            find_employee(conn, &client.employer_id, &id)?;
-            named_at(conn, &client.employer_id, Some(&id))
-        })
-        .await?;
-    Ok(web::Json(contacts))
-}
-
-/// Name other people for this employee than the employer's defaults; `null` returns a role to
-/// the default.
-///
-/// A role left out stays as it is. Needs `employees:write`.
-#[utoipa::path(
-    operation_id = "patch_employee_dossier_contacts",
-    tag = "employees",
-    security(("employer_oauth" = ["employees:write"])),
-    params(("id" = String, Path, format = Uuid)),
-    request_body = DossierContactsPatch,
-    responses(
-        (status = 200, body = DossierContacts),
-        Invalid,
-        Unauthorized,
-        NotFound,
-    )
-)]
-#[patch("/employees/{id}/dossier-contacts")]
-pub async fn patch_for_employee(
-    client: EmployerClient<EmployeesWrite>,
-    id: web::Path<String>,
-    body: crate::web::input::Json<DossierContactsPatch>,
-    state: web::Data<AppState>,
-) -> Result<web::Json<DossierContacts>, ApiError> {
-    let id = id.into_inner();
-    let mut errors = Vec::new();
-    let changes = body.into_inner().validate(&mut errors);
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
-    let contacts = state
-        .db
-        .run(move |conn| {
-            crate::db::write_transaction(conn, |conn| {
-                find_employee(conn, &client.employer_id, &id)?;
-                save(conn, &client.employer_id, Some(&id), changes)?;
-                named_at(conn, &client.employer_id, Some(&id))
-            })
-        })
-        .await?;
-    Ok(web::Json(contacts))
 }
 
 #[cfg(test)]

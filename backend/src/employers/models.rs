@@ -3,8 +3,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::patch::present_or_null;
 use crate::db::schema::{api_clients, employers};
+use crate::web::input::present_or_null;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = employers)]

@@ -197,3 +197,14 @@ mod tests {
         assert_eq!(field("/health"), None);
     }
 }
+
+/// PATCH bodies must tell a field left out (keep the value) from a field sent as `null` (clear
+/// it); serde alone reads both as `None`. For an `Option<Option<T>>` field with `#[serde(default, deserialize_with = "present_or_null")]`:
+/// left out is `None`, `null` is `Some(None)`, a value is `Some(Some(value))`.
+pub fn present_or_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

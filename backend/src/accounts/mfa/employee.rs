@@ -54,9 +54,13 @@ pub struct TotpRemoval {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PasswordConfirmation {
+pub struct RecoveryCodesRequest {
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
+    /// The app's current code.
+    pub code: Option<String>,
+    /// Or one of the current recovery codes (it is used up with the old set).
+    pub recovery_code: Option<String>,
 }
 
 /// Start (or start again) setting up an authenticator app.
@@ -195,10 +199,48 @@ async fn step_up_password(
     Ok(login)
 }
 
-/// Remove the authenticator app (asks for the password and a current code).
+/// Step-up with both factors: the password, then a code of the app or a recovery code, each a
+/// credential check reserved against the login's lockout before it runs. Answers the login with
+/// the checks still reserved as one success for the caller to finish with its change.
+async fn step_up_both(
+    state: &AppState,
+    employee_id: String,
+    password: SecretString,
+    factor: SecondFactor,
+) -> Result<Login, ApiError> {
+    let login = step_up_password(state, employee_id, password).await?;
+    let settings = state.settings.accounts.clone();
+    let sealing = state.sealing.clone();
+    state
+        .db
+        .run(move |conn| {
+            let email = login.email_normalised.clone();
+            // The password passed: its reservation ends, its failures stay, and the code is a
+            // check of its own.
+            lockout::record_passed_step(conn, &email, &settings)?;
+            lockout::reserve(conn, &email, &settings)?;
+            if !super::check(conn, &sealing, &login, &factor)? {
+                lockout::record_failure(conn, &email, &settings)?;
+                return Err(match factor {
+                    SecondFactor::Code(_) => {
+                        ApiError::invalid("code", "is not the code the app shows now")
+                    }
+                    SecondFactor::RecoveryCode(_) => {
+                        ApiError::invalid("recovery_code", "is not an unused recovery code")
+                    }
+                });
+            }
+            Ok(login)
+        })
+        .await
+}
+
+/// Remove the authenticator app (asks for the password and a code or a recovery code).
 ///
-/// With the phone lost, a recovery code stands in for the code. The recovery codes go with it. If the employer requires two-step login, the next login
-/// leads through setting one up again. Wrong answers count toward the login's lockout.
+/// With the phone lost, a recovery code stands in for the app's code. The recovery codes go
+/// with the app, and every other session of the person ends (a lost phone may be logged in).
+/// If the employer requires two-step login, the next login leads through setting one up again.
+/// Wrong answers count toward the login's lockout.
 #[utoipa::path(
     tag = "security",
     security(("employee_bearer" = [])),
@@ -223,49 +265,34 @@ pub async fn remove_totp(
         recovery_code,
     } = body.into_inner();
     let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
-    let login = step_up_password(&state, employee.employee_id.clone(), password).await?;
-    let settings = state.settings.accounts.clone();
-    let sealing = state.sealing.clone();
+    let login = step_up_both(&state, employee.employee_id.clone(), password, factor).await?;
+    let session_id = employee.session_id.clone();
     state
         .db
-        .run(move |conn| {
-            let email = login.email_normalised.clone();
-            // The password passed: its reservation ends, its failures stay, and the code is a
-            // check of its own.
-            lockout::record_passed_step(conn, &email, &settings)?;
-            lockout::reserve(conn, &email, &settings)?;
-            if !super::check(conn, &sealing, &login, &factor)? {
-                lockout::record_failure(conn, &email, &settings)?;
-                return Err(match factor {
-                    SecondFactor::Code(_) => {
-                        ApiError::invalid("code", "is not the code the app shows now")
-                    }
-                    SecondFactor::RecoveryCode(_) => {
-                        ApiError::invalid("recovery_code", "is not an unused recovery code")
-                    }
-                });
-            }
+        .run_changing(move |conn, changed| {
             crate::db::write_transaction(conn, |conn| {
                 logins::remove_factors(conn, &login.id)?;
-                lockout::record_success(conn, &email)
+                logins::revoke_sessions(conn, changed, &login.id, Some(&session_id))?;
+                lockout::record_success(conn, &login.email_normalised)
             })
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Replace the recovery codes with ten new ones (asks for the password).
+/// Replace the recovery codes with ten new ones (asks for the password and a code).
 ///
-/// The old codes stop working. Needs an authenticator app set up.
+/// A code of the app, or one of the current recovery codes, goes with the password: a session
+/// and the password alone must not mint a way past the second factor. The old codes stop
+/// working. Needs an authenticator app set up.
 #[utoipa::path(
     tag = "security",
     security(("employee_bearer" = [])),
-    request_body = PasswordConfirmation,
+    request_body = RecoveryCodesRequest,
     responses(
         (status = 200, body = RecoveryCodes),
         Invalid,
         Unauthorized,
-        Conflict,
         TooManyRequests,
     )
 )]
@@ -273,25 +300,21 @@ pub async fn remove_totp(
 pub async fn new_recovery_codes(
     _rate_limited: RateLimited,
     employee: AuthenticatedEmployee,
-    body: crate::web::input::Json<PasswordConfirmation>,
+    body: crate::web::input::Json<RecoveryCodesRequest>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let login = step_up_password(
-        &state,
-        employee.employee_id.clone(),
-        body.into_inner().password,
-    )
-    .await?;
+    let RecoveryCodesRequest {
+        password,
+        code,
+        recovery_code,
+    } = body.into_inner();
+    let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
+    let login = step_up_both(&state, employee.employee_id.clone(), password, factor).await?;
     let codes = state
         .db
         .run(move |conn| {
             crate::db::write_transaction(conn, |conn| {
                 lockout::record_success(conn, &login.email_normalised)?;
-                if !login.has_second_factor() {
-                    return Err(ApiError::Conflict(
-                        "Recovery codes come with an authenticator app; set one up first.".into(),
-                    ));
-                }
                 super::replace_recovery_codes(conn, &login.id)
             })
         })

@@ -6,9 +6,9 @@
 //! account status the employer sees; [`revoke_access`] ends every session of an employee.
 
 pub mod bulk;
+pub mod employer;
 pub mod models;
 pub mod queries;
-pub mod routes;
 pub mod validation;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -20,11 +20,11 @@ pub use queries::{
 
 pub fn routes(cfg: &mut ServiceConfig) {
     // `bulk` and `by-external-id` before `{id}`, so they are never taken for an id.
-    cfg.service(routes::list)
-        .service(routes::create)
+    cfg.service(employer::list)
+        .service(employer::create)
         .service(bulk::bulk_upsert)
-        .service(routes::upsert_by_external_id)
-        .service(routes::get_one)
-        .service(routes::patch_one)
-        .service(routes::delete_one);
+        .service(employer::upsert_by_external_id)
+        .service(employer::get_one)
+        .service(employer::patch_one)
+        .service(employer::delete_one);
 }

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 
 use super::models::{Employee, EmployeeChanges};
 use crate::domain::{EmailAddress, Language};
-use crate::employers::patch::present_or_null;
 use crate::error::FieldError;
+use crate::web::input::present_or_null;
 
 /// Youngest age at which someone can be employed here; a younger date of birth is a typo.
 pub const MINIMUM_AGE_YEARS: i32 = 15;

@@ -1,19 +1,25 @@
+//! The employer's own record (`GET|PATCH /employer`) and the dossier contacts it names for one
+//! employee (`/employees/{id}/dossier-contacts`): the handlers an employer system calls.
+
 use actix_web::{get, patch, web};
 use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::clients::{find_employer, validate_email, validate_name};
+use super::changes::{find_employer, validate_email, validate_name};
 use super::contacts::{self, ContactChanges};
-use super::models::{ContactPerson, DossierContactsPatch};
+use super::employees::queries::find_employee;
+use super::models::{ContactPerson, DossierContacts, DossierContactsPatch};
 use super::models::{EmployerChanges, EmployerResponse};
-use super::patch::present_or_null;
-use crate::auth::scopes::EmployeesWrite;
+use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
-use crate::error::{ApiError, Invalid, PayloadTooLarge, Unauthorized, UnsupportedMediaType};
+use crate::error::{
+    ApiError, Invalid, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+};
 use crate::state::AppState;
+use crate::web::input::present_or_null;
 
 /// Fields left out stay as they are; `arbodienst_email: null` removes the address.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -142,4 +148,79 @@ pub async fn patch_employer(
         })
         .await?;
     Ok(web::Json(employer))
+}
+
+/// The people named for this employee only (null where the employer's default applies).
+///
+/// The employee sees these, or the employer's defaults where a role is null, on their dossier
+/// page. Needs `employees:read`.
+#[utoipa::path(
+    operation_id = "get_employee_dossier_contacts",
+    tag = "employees",
+    security(("employer_oauth" = ["employees:read"])),
+    params(("id" = String, Path, format = Uuid)),
+    responses(
+        (status = 200, body = DossierContacts),
+        Unauthorized,
+        NotFound,
+    )
+)]
+#[get("/employees/{id}/dossier-contacts")]
+pub async fn get_for_employee(
+    client: EmployerClient<EmployeesRead>,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<DossierContacts>, ApiError> {
+    let id = id.into_inner();
+    let contacts = state
+        .db
+        .run(move |conn| {
+            find_employee(conn, &client.employer_id, &id)?;
+            contacts::named_at(conn, &client.employer_id, Some(&id))
+        })
+        .await?;
+    Ok(web::Json(contacts))
+}
+
+/// Name other people for this employee than the employer's defaults; `null` returns a role to
+/// the default.
+///
+/// A role left out stays as it is. Needs `employees:write`.
+#[utoipa::path(
+    operation_id = "patch_employee_dossier_contacts",
+    tag = "employees",
+    security(("employer_oauth" = ["employees:write"])),
+    params(("id" = String, Path, format = Uuid)),
+    request_body = DossierContactsPatch,
+    responses(
+        (status = 200, body = DossierContacts),
+        Invalid,
+        Unauthorized,
+        NotFound,
+    )
+)]
+#[patch("/employees/{id}/dossier-contacts")]
+pub async fn patch_for_employee(
+    client: EmployerClient<EmployeesWrite>,
+    id: web::Path<String>,
+    body: crate::web::input::Json<DossierContactsPatch>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<DossierContacts>, ApiError> {
+    let id = id.into_inner();
+    let mut errors = Vec::new();
+    let changes = body.into_inner().validate(&mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let contacts = state
+        .db
+        .run(move |conn| {
+            crate::db::write_transaction(conn, |conn| {
+                find_employee(conn, &client.employer_id, &id)?;
+                contacts::save(conn, &client.employer_id, Some(&id), changes)?;
+                contacts::named_at(conn, &client.employer_id, Some(&id))
+            })
+        })
+        .await?;
+    Ok(web::Json(contacts))
 }
