@@ -169,6 +169,17 @@ fn field_with_control_character(uri: &actix_web::http::Uri) -> Option<String> {
     })
 }
 
+/// PATCH bodies must tell a field left out (keep the value) from a field sent as `null` (clear
+/// it); serde alone reads both as `None`. For an `Option<Option<T>>` field with `#[serde(default, deserialize_with = "present_or_null")]`:
+/// left out is `None`, `null` is `Some(None)`, a value is `Some(Some(value))`.
+pub fn present_or_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,15 +207,4 @@ mod tests {
         assert_eq!(field("/employees/by-external-id/P%20123%C3%A9"), None);
         assert_eq!(field("/health"), None);
     }
-}
-
-/// PATCH bodies must tell a field left out (keep the value) from a field sent as `null` (clear
-/// it); serde alone reads both as `None`. For an `Option<Option<T>>` field with `#[serde(default, deserialize_with = "present_or_null")]`:
-/// left out is `None`, `null` is `Some(None)`, a value is `Some(Some(value))`.
-pub fn present_or_null<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
 }
