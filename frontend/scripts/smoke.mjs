@@ -131,14 +131,31 @@ function mockApi(scenario) {
         ? json(200, { access_token: 'tok', token_type: 'Bearer', expires_in: 900, mfa_enrolment_required: !!scenario.enrol && !scenario.enrolled })
         : problem(401, 'Unauthorized');
     if (path === '/auth/login' && scenario.mfa) return json(200, { mfa_required: true, mfa_token: 'mfa', methods: ['totp', 'recovery_code'] });
-    if (path === '/auth/mfa') return problem(401, 'Login failed', { type: '/problems/invalid-second-factor' });
+    if (path === '/auth/mfa')
+      return scenario.mfaExpired
+        ? problem(401, 'Login step expired', { type: '/problems/mfa-token-expired' })
+        : problem(401, 'Login failed', { type: '/problems/invalid-second-factor' });
+    if (path === '/me/mfa/totp' && req.method() === 'DELETE') {
+      if (scenario.removeFails)
+        return problem(400, 'Invalid input', { type: '/problems/validation', errors: [{ field: 'recovery_code', message: 'is not an unused recovery code' }] });
+      scenario.removed = true;
+      return route.fulfill({ status: 204, body: '' });
+    }
     if (path === '/me/mfa/totp' && req.method() === 'POST')
       return json(201, { secret, otpauth_uri: `otpauth://totp/Verzuim:${me.email}?secret=${secret}&issuer=Verzuim&algorithm=SHA1&digits=6&period=30` });
     if (path === '/me/mfa/totp/confirm') {
       scenario.enrolled = true;
       return json(200, { recovery_codes: recoveryCodes });
     }
-    if (path === '/me/mfa/recovery-codes') return json(200, { recovery_codes: recoveryCodes });
+    if (path === '/me/mfa/recovery-codes') {
+      // As the server: the password alone is not enough, a code (or a recovery code) goes with it.
+      const body = req.postDataJSON() ?? {};
+      if (!body.code && !body.recovery_code)
+        return problem(400, 'Invalid input', { type: '/problems/validation', errors: [{ field: 'code', message: 'is required' }] });
+      if (scenario.newCodesFails)
+        return problem(400, 'Invalid input', { type: '/problems/validation', errors: [{ field: body.code ? 'code' : 'recovery_code', message: 'is not valid' }] });
+      return json(200, { recovery_codes: recoveryCodes });
+    }
     if (path.startsWith('/auth/email-change/')) return problem(409, 'Conflict');
     if (path === '/auth/login') {
       const until = new Date(Date.now() + 3600_000);
@@ -148,6 +165,7 @@ function mockApi(scenario) {
       return json(200, { status: 'ok', login_exists: !!scenario.linking, login_has_mfa: !!scenario.linking });
     if (path.startsWith('/activation/') && scenario.linking)
       return problem(400, 'Invalid', { errors: [{ field: 'password', message: 'wrong password' }] });
+    if (path === '/me' && scenario.removed) return json(200, { ...me, security: { totp_enabled: false, recovery_codes_left: 0, mfa_required: true } });
     if (path === '/me') return json(200, scenario.oneEmployer ? { ...me, employments: me.employments.slice(0, 1), security: { totp_enabled: false, recovery_codes_left: 0, mfa_required: false } } : me);
     if (path === '/me/absences')
       return json(200, { items: scenario.open === false ? [oldAbsence] : [openAbsence, oldAbsence], next_cursor: null });
@@ -165,7 +183,9 @@ const pages = [
       await p.getByRole('button', { name: 'Inloggen' }).click();
       await p.getByRole('alert').filter({ hasText: 'geblokkeerd' }).waitFor();
     } },
-  { name: 'help', url: '/help', scenario: { authed: false, statusMessage: 'Onderhoud op zaterdag 14 juni van 07:00 tot 09:00.' } },
+  { name: 'help', url: '/help', scenario: { authed: false, statusMessage: 'Onderhoud op zaterdag 14 juni van 07:00 tot 09:00.' }, act: async (p) => {
+      for (const s of await p.locator('summary').all()) await s.click();
+    } },
   { name: 'activate-step1', url: '/activate/abc', scenario: { authed: false } },
   { name: 'activate-step2', url: '/activate/abc', scenario: { authed: false }, act: async (p) => {
       await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
@@ -199,6 +219,15 @@ const pages = [
       await p.getByRole('button', { name: 'Gebruik een herstelcode' }).click();
       await p.getByLabel('Herstelcode').fill('k0q7-a2mz-9xp0');
     } },
+  { name: 'login-code-expired', url: '/login', scenario: { authed: false, mfa: true, mfaExpired: true }, act: async (p) => {
+      await p.getByLabel('E-mailadres').fill('jan.jansen@example.nl');
+      await p.getByLabel('Wachtwoord').fill('paarse fiets op de dijk');
+      await p.getByRole('button', { name: 'Inloggen' }).click();
+      await p.getByLabel('Code van 6 cijfers').fill('123456');
+      await p.getByRole('button', { name: 'Bevestigen' }).click();
+      await p.getByRole('alert').filter({ hasText: 'inlogstap is verlopen' }).waitFor();
+      await p.getByLabel('Wachtwoord').waitFor();
+    } },
   { name: 'security-setup', url: '/dossier', scenario: { authed: true, enrol: true }, act: async (p) => {
       await p.waitForURL(/\/security\/setup$/);
       await p.getByRole('img').waitFor();
@@ -214,11 +243,43 @@ const pages = [
       await p.getByText('Nieuwe herstelcodes maken').click();
       await p.getByText('Authenticator-app verwijderen').click();
     } },
+  { name: 'profile-new-codes-wrong-code', url: '/profile', scenario: { authed: true, newCodesFails: true }, act: async (p) => {
+      const box = p.locator('details', { has: p.locator('summary', { hasText: 'Nieuwe herstelcodes maken' }) });
+      await box.locator('summary').click();
+      await box.getByLabel('Huidig wachtwoord').fill('paarse fiets op de dijk');
+      // The password alone: the form asks for the code before sending.
+      await box.getByRole('button', { name: 'Nieuwe codes maken' }).click();
+      await box.locator('.field__error').filter({ hasText: 'Vul dit veld in.' }).waitFor();
+      await box.getByLabel('Code van 6 cijfers').fill('123456');
+      await box.getByRole('button', { name: 'Nieuwe codes maken' }).click();
+      await box.locator('.field__error').filter({ hasText: 'Deze code klopt niet' }).waitFor();
+    } },
   { name: 'profile-new-codes', url: '/profile', scenario: { authed: true }, act: async (p) => {
-      await p.getByText('Nieuwe herstelcodes maken').click();
-      await p.getByLabel('Huidig wachtwoord').first().fill('paarse fiets op de dijk');
-      await p.getByRole('button', { name: 'Nieuwe codes maken' }).click();
+      const box = p.locator('details', { has: p.locator('summary', { hasText: 'Nieuwe herstelcodes maken' }) });
+      await box.locator('summary').click();
+      await box.getByLabel('Huidig wachtwoord').fill('paarse fiets op de dijk');
+      await box.getByLabel('Code van 6 cijfers').fill('123456');
+      await box.getByRole('button', { name: 'Nieuwe codes maken' }).click();
       await p.getByRole('heading', { name: 'Je nieuwe herstelcodes' }).waitFor();
+    } },
+  { name: 'profile-remove-recovery', url: '/profile', scenario: { authed: true, removeFails: true }, act: async (p) => {
+      const box = p.locator('details', { has: p.locator('summary', { hasText: 'Authenticator-app verwijderen' }) });
+      await box.locator('summary').click();
+      await box.getByLabel('Huidig wachtwoord').fill('paarse fiets op de dijk');
+      await box.getByRole('button', { name: 'Ik ben mijn telefoon kwijt: gebruik een herstelcode' }).click();
+      await box.getByLabel('Herstelcode').fill('k0q7-a2mz-9xp0');
+      await box.getByRole('button', { name: 'App verwijderen' }).click();
+      await box.locator('.field__error').filter({ hasText: 'herstelcode klopt niet' }).waitFor();
+    } },
+  { name: 'profile-removed', url: '/profile', scenario: { authed: true }, act: async (p) => {
+      const box = p.locator('details', { has: p.locator('summary', { hasText: 'Authenticator-app verwijderen' }) });
+      await box.locator('summary').click();
+      await box.getByLabel('Huidig wachtwoord').fill('paarse fiets op de dijk');
+      await box.getByRole('button', { name: 'Ik ben mijn telefoon kwijt: gebruik een herstelcode' }).click();
+      await box.getByLabel('Herstelcode').fill('k0q7-a2mz-9xp0');
+      await box.getByRole('button', { name: 'App verwijderen' }).click();
+      await p.getByRole('status').filter({ hasText: 'De authenticator-app is verwijderd' }).waitFor();
+      await p.getByRole('link', { name: 'Authenticator-app instellen' }).waitFor();
     } },
   { name: 'profile-no-totp', url: '/profile', scenario: { authed: true, oneEmployer: true } },
   { name: 'activate-link', url: '/activate/abc', scenario: { authed: false, linking: true }, act: async (p) => {

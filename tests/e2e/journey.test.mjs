@@ -7,12 +7,13 @@
 // it, chooses a password (policy feedback, the server's common-password verdict), logs in, sets
 // up two-step login (the employer's default policy requires it: QR code and key, a TOTP code
 // computed here, the recovery codes once), sees home ("Ziek melden"), the other screens, the
-// employer's data and the security state in the profile, makes new recovery codes, switches
-// language; logs out; logs in with password and code (a wrong code first); is blocked after 3
-// wrong passwords and sees until when; resets the password from the e-mail link; logs in with
-// the new one (still with the code: the reset keeps the factors); logs in once with a recovery
-// code; a second employer invites the same address, which is linked to the login with its
-// password and code; switches between the two employments; logs out.
+// employer's data and the security state in the profile, makes new recovery codes (with the
+// password and a code), switches language; logs out; logs in with password and code (a wrong
+// code first); is blocked after 3 wrong passwords and sees until when; resets the password from
+// the e-mail link; logs in with the new one (still with the code: the reset keeps the factors);
+// logs in once with a recovery code; a second employer invites the same address, which is
+// linked to the login with its password and code; switches between the two employments; logs
+// out.
 // Every screen: axe WCAG 2.1 A/AA without violations, no horizontal scroll at 360 px, no CSP
 // violation, a screenshot in screenshots/<device>-<lang>/.
 import { after, before, describe, test } from 'node:test';
@@ -569,12 +570,18 @@ async function journey({ width, height, lang, locale, device, full }) {
     await security.getByText(T('security.profile.requiredByEmployer'), { exact: true }).waitFor();
     await checkScreen('profile');
 
-    // New recovery codes (asks the password; shown once); the old ones stop working.
-    // (Each action is a <details>; the closed one's fields are in the DOM too, so scope to it.)
+    // New recovery codes (asks the password and a code from the app; shown once); the old ones
+    // stop working. (Each action is a <details>; the closed one's fields are in the DOM too, so
+    // scope to it.)
     const disclosure = (summary) => security.locator('details', { has: page.locator('summary', { hasText: summary }) });
     const newCodesBox = disclosure(T('security.profile.newCodes'));
     await newCodesBox.locator('summary').click();
     await newCodesBox.getByLabel(T('fields.currentPassword'), { exact: true }).fill(password);
+    // The password alone is not enough: the form asks for the code before sending.
+    await newCodesBox.getByRole('button', { name: T('security.profile.newCodesSubmit') }).click();
+    await newCodesBox.locator('.field__error').filter({ hasText: T('validation.required') }).waitFor();
+    // A code of a time step no earlier step used (the server takes each step once).
+    await newCodesBox.getByLabel(T('login.mfa.codeLabel'), { exact: true }).fill(await totp.next());
     const newCodesAnswer = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/recovery-codes'));
     await newCodesBox.getByRole('button', { name: T('security.profile.newCodesSubmit') }).click();
     const newCodesRes = await newCodesAnswer;
@@ -594,7 +601,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     await removeBox.getByText(T('security.profile.removeRequired')).waitFor();
     await checkScreen('profile-remove-authenticator');
     // With the phone lost, a recovery code stands in for the app's code (not sent either).
-    await removeBox.getByRole('button', { name: T('security.profile.removeUseRecovery') }).click();
+    await removeBox.getByRole('button', { name: T('security.profile.useRecovery') }).click();
     await removeBox.getByLabel(T('login.mfa.recoveryLabel'), { exact: true }).waitFor();
     assert.equal(await removeBox.getByLabel(T('login.mfa.codeLabel'), { exact: true }).count(), 0, 'one factor field');
     await checkScreen('profile-remove-authenticator-recovery');

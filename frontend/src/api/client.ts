@@ -1,6 +1,6 @@
 import createClient from 'openapi-fetch';
 import type { paths } from './schema';
-import type { TokenResponse } from './mfa';
+import type { AccessToken } from './types';
 
 /*
  * Session handling. The access token lives in this module's memory only (never in
@@ -37,7 +37,7 @@ export function setAccessToken(token: string | null, mfaEnrolmentRequired = fals
 }
 
 /** The access token of a token answer, with its `mfa_enrolment_required` flag. */
-export function setSessionFromToken(body: TokenResponse): void {
+export function setSessionFromToken(body: AccessToken): void {
   setAccessToken(body.access_token, body.mfa_enrolment_required === true);
 }
 
@@ -70,7 +70,7 @@ export function refreshAccessToken(): Promise<string | null> {
           setAccessToken(null);
           return null;
         }
-        const body = (await res.json()) as TokenResponse;
+        const body = (await res.json()) as AccessToken;
         setSessionFromToken(body);
         return body.access_token;
       } catch {

@@ -2,7 +2,6 @@ import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from './client';
-import { mfaApi, type MeWithSecurity } from './mfa';
 import { isApiError, unwrap } from './problem';
 import type { Absence, AbsenceList, DocumentList, Me } from './types';
 import { normaliseLanguage } from '../i18n';
@@ -21,8 +20,7 @@ export function useMe(enabled = true) {
   const query = useQuery({
     queryKey: queryKeys.me,
     enabled,
-    // mfaApi until schema.d.ts has `employments` and `security` (see mfa.ts).
-    queryFn: async () => unwrap(await mfaApi.GET('/api/v1/me')),
+    queryFn: async () => unwrap(await api.GET('/api/v1/me')),
   });
   const language = query.data?.language;
   useEffect(() => {
@@ -32,11 +30,11 @@ export function useMe(enabled = true) {
 }
 
 /**
- * Puts the answer of PATCH /me into the cache. Merged, so that fields only GET /me names (the
- * employments, the security state) stay until the next GET.
+ * Puts the answer of PATCH /me into the cache (merged over what is there, so that nothing is
+ * put in before the first GET /me).
  */
 export function mergeMe(queryClient: QueryClient, patched: Me): void {
-  queryClient.setQueryData<MeWithSecurity>(queryKeys.me, (old) => (old ? { ...old, ...patched } : undefined));
+  queryClient.setQueryData<Me>(queryKeys.me, (old) => (old ? { ...old, ...patched } : undefined));
 }
 
 export async function fetchAbsences(cursor?: string): Promise<AbsenceList> {

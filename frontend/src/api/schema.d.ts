@@ -884,8 +884,10 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Replace the recovery codes with ten new ones (asks for the password)
-         * @description The old codes stop working. Needs an authenticator app set up.
+         * Replace the recovery codes with ten new ones (asks for the password and a code)
+         * @description A code of the app, or one of the current recovery codes, goes with the password: a session
+         *     and the password alone must not mint a way past the second factor. The old codes stop
+         *     working. Needs an authenticator app set up.
          */
         post: operations["new_recovery_codes"];
         delete?: never;
@@ -911,9 +913,11 @@ export interface paths {
          */
         post: operations["start_totp"];
         /**
-         * Remove the authenticator app (asks for the password and a current code)
-         * @description With the phone lost, a recovery code stands in for the code. The recovery codes go with it. If the employer requires two-step login, the next login
-         *     leads through setting one up again. Wrong answers count toward the login's lockout.
+         * Remove the authenticator app (asks for the password and a code or a recovery code)
+         * @description With the phone lost, a recovery code stands in for the app's code. The recovery codes go
+         *     with the app, and every other session of the person ends (a lost phone may be logged in).
+         *     If the employer requires two-step login, the next login leads through setting one up again.
+         *     Wrong answers count toward the login's lockout.
          */
         delete: operations["remove_totp"];
         options?: never;
@@ -1859,10 +1863,6 @@ export interface components {
             /** Format: password */
             new_password: string;
         };
-        PasswordConfirmation: {
-            /** Format: password */
-            password: string;
-        };
         /** @description RFC 9457 problem details. */
         Problem: {
             /**
@@ -1886,6 +1886,14 @@ export interface components {
         RecoveryCodes: {
             /** @description Ten single-use codes, shown only now: each logs in once instead of the app's code. */
             recovery_codes: string[];
+        };
+        RecoveryCodesRequest: {
+            /** @description The app's current code. */
+            code?: string | null;
+            /** Format: password */
+            password: string;
+            /** @description Or one of the current recovery codes (it is used up with the old set). */
+            recovery_code?: string | null;
         };
         /** @description `{recovered_on}`: the date the employee is fully back at work. */
         RecoveryRequest: {
@@ -5107,7 +5115,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PasswordConfirmation"];
+                "application/json": components["schemas"]["RecoveryCodesRequest"];
             };
         };
         responses: {
@@ -5130,15 +5138,6 @@ export interface operations {
             };
             /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The change conflicts with the resource's current state */
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -24,3 +24,19 @@ export type Milestone = S['Milestone'];
 export type MilestoneKey = S['MilestoneKey'];
 export type MilestoneStatus = S['MilestoneStatus'];
 export type Timeline = S['TimelineResponse'];
+export type MfaChallenge = S['MfaChallenge'];
+export type MfaMethod = S['MfaMethod'];
+export type MfaLogin = S['MfaLogin'];
+export type Employment = S['EmploymentView'];
+export type Security = S['SecurityView'];
+export type TotpEnrolment = S['TotpEnrolment'];
+export type ActivationStatus = S['ActivationStatus'];
+
+/** Exactly one of the optional fields `K` of `T`, given (the API refuses both, and neither). */
+type OneOf<T, K extends keyof T> = K extends keyof T ? { [P in K]-?: NonNullable<T[P]> } : never;
+
+/**
+ * The second factor of `POST /auth/mfa`, `DELETE /me/mfa/totp` and `POST /me/mfa/recovery-codes`:
+ * the app's code, or a recovery code (`{ code }` or `{ recovery_code }`).
+ */
+export type SecondFactorAnswer = OneOf<MfaLogin, 'code' | 'recovery_code'>;

@@ -10,8 +10,8 @@ import {
   setSessionFromToken,
   subscribeToken,
 } from '../api/client';
-import { isMfaChallenge, mfaApi, type MfaChallenge } from '../api/mfa';
 import { unwrap } from '../api/problem';
+import type { MfaChallenge, SecondFactorAnswer } from '../api/types';
 
 export type AuthState = 'checking' | 'authenticated' | 'anonymous';
 
@@ -30,7 +30,7 @@ interface AuthContextValue {
    */
   login: (email: string, password: string) => Promise<MfaChallenge | null>;
   /** The second step: POST /auth/mfa with the code of the app or a recovery code. */
-  completeMfa: (mfaToken: string, answer: { code: string } | { recovery_code: string }) => Promise<void>;
+  completeMfa: (mfaToken: string, answer: SecondFactorAnswer) => Promise<void>;
   /** After the enrolment: a refresh gives a full token. Resolves to false when the session ended. */
   finishEnrolment: () => Promise<boolean>;
   /** Acts in another employment of the same person (POST /auth/switch); nothing cached is kept. */
@@ -89,16 +89,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   const login = useCallback(async (email: string, password: string) => {
-    const data = unwrap(await mfaApi.POST('/api/v1/auth/login', { body: { email, password } }));
-    if (isMfaChallenge(data)) return data;
+    const data = unwrap(await api.POST('/api/v1/auth/login', { body: { email, password } }));
+    // The two answers differ by `mfa_required`, present only in the challenge.
+    if ('mfa_required' in data) return data;
     setLoggedOut(false);
     setSessionFromToken(data);
     return null;
   }, []);
 
   const completeMfa = useCallback(
-    async (mfaToken: string, answer: { code: string } | { recovery_code: string }) => {
-      const data = unwrap(await mfaApi.POST('/api/v1/auth/mfa', { body: { mfa_token: mfaToken, ...answer } }));
+    async (mfaToken: string, answer: SecondFactorAnswer) => {
+      const data = unwrap(await api.POST('/api/v1/auth/mfa', { body: { mfa_token: mfaToken, ...answer } }));
       setLoggedOut(false);
       setSessionFromToken(data);
     },
@@ -114,7 +115,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const switchEmployment = useCallback(
     async (employeeId: string) => {
-      const data = unwrap(await mfaApi.POST('/api/v1/auth/switch', { body: { employee_id: employeeId } }));
+      const data = unwrap(await api.POST('/api/v1/auth/switch', { body: { employee_id: employeeId } }));
       setSessionFromToken(data);
       // Everything cached belongs to the other employment: drop it all. (Not `clear()`: the
       // queries of the screens on display would keep showing the old data until they mount

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { Employment } from '../api/mfa';
+import type { Employment } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { errorMessage } from '../lib/errors';
 

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { mfaApi, normaliseTotpCode, type ActivationCheck } from '../api/mfa';
+import { api } from '../api/client';
 import { ApiError, blockedUntil, unwrap } from '../api/problem';
+import type { ActivationStatus } from '../api/types';
 import { Alert } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
@@ -10,6 +11,7 @@ import { PasswordFields } from '../components/PasswordFields';
 import { errorMessage, passwordServerMessage } from '../lib/errors';
 import { formatDateTime, parseIsoDate, toIsoDate } from '../lib/dates';
 import { passwordIsValid } from '../lib/password';
+import { normaliseTotpCode } from '../lib/secondFactor';
 
 type DeadLink = 'notFound' | 'gone';
 
@@ -25,7 +27,7 @@ export function ActivatePage() {
   const [step, setStep] = useState<1 | 2>(1);
   const [email, setEmail] = useState('');
   const [dob, setDob] = useState('');
-  const [check, setCheck] = useState<ActivationCheck | null>(null);
+  const [check, setCheck] = useState<ActivationStatus | null>(null);
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [code, setCode] = useState('');
@@ -67,7 +69,7 @@ export function ActivatePage() {
     setBusy(true);
     try {
       const result = unwrap(
-        await mfaApi.POST('/api/v1/activation/{token}/verify', {
+        await api.POST('/api/v1/activation/{token}/verify', {
           params: { path: { token } },
           body: { email: email.trim(), date_of_birth: dob },
         }),
@@ -92,7 +94,7 @@ export function ActivatePage() {
     setBusy(true);
     try {
       unwrap(
-        await mfaApi.POST('/api/v1/activation/{token}', {
+        await api.POST('/api/v1/activation/{token}', {
           params: { path: { token } },
           body: { email: email.trim(), date_of_birth: dob, password },
         }),
@@ -126,7 +128,7 @@ export function ActivatePage() {
     setBusy(true);
     try {
       unwrap(
-        await mfaApi.POST('/api/v1/activation/{token}', {
+        await api.POST('/api/v1/activation/{token}', {
           params: { path: { token } },
           body: { email: email.trim(), date_of_birth: dob, password, ...(digits ? { code: digits } : {}) },
         }),

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
-import { mfaApi } from '../api/mfa';
+import { api } from '../api/client';
 import { ApiError, unwrap } from '../api/problem';
 import { queryKeys } from '../api/queries';
 import { useAuth } from '../auth/AuthContext';
@@ -34,7 +34,7 @@ export function ConfirmEmailPage() {
     setBusy(true);
     setError(null);
     try {
-      unwrap(await mfaApi.POST('/api/v1/auth/email-change/{token}', { params: { path: { token } } }));
+      unwrap(await api.POST('/api/v1/auth/email-change/{token}', { params: { path: { token } } }));
       setOutcome('done');
       // A logged-in profile shows the new address.
       await queryClient.invalidateQueries({ queryKey: queryKeys.me });

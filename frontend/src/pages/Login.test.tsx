@@ -143,19 +143,35 @@ describe('login with a second factor', () => {
     expect(screen.getByLabelText('Wachtwoord')).toBeTruthy();
   });
 
-  it('starts over at the password when the mfa_token has expired', async () => {
-    stub(() => problem(401, '/problems/invalid-second-factor'));
+  it('starts over at the password when the mfa_token has expired or was used', async () => {
+    const api = stub(() => problem(401, '/problems/mfa-token-expired'));
     const user = userEvent.setup();
     renderRoutes(routes(), '/login');
     await passwordStep(user);
-    const later = Date.now() + 5 * 60_000 + 1000;
-    vi.spyOn(Date, 'now').mockReturnValue(later);
     await user.type(screen.getByLabelText('Code van 6 cijfers'), '222222');
     await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
-    await screen.findByText(/^Het duurde te lang voordat de code werd ingevuld/);
+    const alert = await screen.findByText(/^Deze inlogstap is verlopen/);
+    expect(alert.getAttribute('role')).toBe('alert');
     const password = screen.getByLabelText('Wachtwoord');
     await waitFor(() => expect(document.activeElement).toBe(password));
     expect((screen.getByLabelText('E-mailadres') as HTMLInputElement).value).toBe('jan.jansen@example.nl');
+    expect(screen.queryByLabelText('Code van 6 cijfers')).toBeNull();
+    expect(api.callsTo('POST', '/api/v1/auth/mfa')).toHaveLength(1);
+  });
+
+  it('keeps the code step for a wrong code, however long it took (the server says when it expired)', async () => {
+    stub([() => problem(401, '/problems/invalid-second-factor'), () => json(200, fullToken)]);
+    const user = userEvent.setup();
+    renderRoutes(routes(), '/login');
+    await passwordStep(user);
+    vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 5 * 60_000 + 1000);
+    await user.type(screen.getByLabelText('Code van 6 cijfers'), '222222');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    await screen.findByText(/^Deze code klopt niet\./);
+    expect(screen.queryByLabelText('Wachtwoord')).toBeNull();
+    await user.type(screen.getByLabelText('Code van 6 cijfers'), '333333');
+    await user.click(screen.getByRole('button', { name: 'Bevestigen' }));
+    await screen.findByText('home page');
   });
 
   it('logs in at once when the login has no second factor, remembering a required enrolment', async () => {

@@ -4,26 +4,21 @@ import { useTranslation } from 'react-i18next';
 import { useAuth } from '../auth/AuthContext';
 import { safeNext } from '../auth/RequireAuth';
 import { ApiError, blockedUntil } from '../api/problem';
-import { normaliseRecoveryCode, normaliseTotpCode, type MfaChallenge, type MfaMethod } from '../api/mfa';
+import type { MfaChallenge, MfaMethod, SecondFactorAnswer } from '../api/types';
 import { Alert } from '../components/Alert';
 import { TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { StatusBanner } from '../components/StatusBanner';
 import { errorMessage } from '../lib/errors';
 import { formatDateTime } from '../lib/dates';
-
-/** An mfa_token is valid 5 minutes; a 401 after (nearly) that long means: start over. */
-const MFA_TOKEN_LIFETIME_MS = 5 * 60_000;
-const MFA_TOKEN_MARGIN_MS = 15_000;
+import { normaliseRecoveryCode, normaliseTotpCode } from '../lib/secondFactor';
 
 const CODE_FIELD = 'login-code';
 const RECOVERY_FIELD = 'login-recovery-code';
 const PASSWORD_FIELD = 'login-password';
 
-interface Challenge extends MfaChallenge {
-  /** Date.now() when the password step answered with this challenge. */
-  receivedAt: number;
-}
+/** POST /auth/mfa's problem type for an mfa_token that expired or was used. */
+const MFA_TOKEN_EXPIRED = '/problems/mfa-token-expired';
 
 export function LoginPage() {
   const { t, i18n } = useTranslation();
@@ -36,7 +31,7 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<{ email?: string; password?: string; code?: string }>({});
   // The second step (the login has an authenticator app).
-  const [challenge, setChallenge] = useState<Challenge | null>(null);
+  const [challenge, setChallenge] = useState<MfaChallenge | null>(null);
   const [method, setMethod] = useState<MfaMethod>('totp');
   const [code, setCode] = useState('');
   // Where focus goes after the step changed (the element's id), once it is rendered.
@@ -88,7 +83,7 @@ export function LoginPage() {
       if (answer) {
         // The password was right; the app's code (or a recovery code) comes next.
         const methods = answer.methods;
-        setChallenge({ ...answer, receivedAt: Date.now() });
+        setChallenge(answer);
         setMethod(methods.includes('totp') || !methods.includes('recovery_code') ? 'totp' : 'recovery_code');
         setPassword('');
         setCode('');
@@ -113,7 +108,7 @@ export function LoginPage() {
     e.preventDefault();
     if (!challenge) return;
     setError(null);
-    let answer: { code: string } | { recovery_code: string };
+    let answer: SecondFactorAnswer;
     if (method === 'totp') {
       const digits = normaliseTotpCode(code);
       if (!digits) {
@@ -137,12 +132,10 @@ export function LoginPage() {
     } catch (err) {
       setCode('');
       if (err instanceof ApiError && err.status === 401) {
-        // The same problem answers a wrong code and an mfa_token past its 5 minutes; only the
-        // latter needs the password again.
-        const expired =
-          Date.now() - challenge.receivedAt >= MFA_TOKEN_LIFETIME_MS - MFA_TOKEN_MARGIN_MS ||
-          /expired/i.test(err.problem.type ?? '');
-        if (expired) backToPassword(t('login.mfa.expired'));
+        // The mfa_token is past its 5 minutes, or its login was completed already: only the
+        // password starts a new one. Any other 401 (`/problems/invalid-second-factor`) is a
+        // wrong code, and the mfa_token still holds for the next try.
+        if (err.problem.type?.endsWith(MFA_TOKEN_EXPIRED)) backToPassword(t('login.mfa.expired'));
         else {
           setFieldErrors({ code: t(method === 'totp' ? 'login.mfa.wrongCode' : 'login.mfa.wrongRecoveryCode') });
           setFocusTarget(method === 'totp' ? CODE_FIELD : RECOVERY_FIELD);

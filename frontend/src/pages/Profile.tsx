@@ -136,7 +136,7 @@ export function ProfilePage() {
   if (me.isPending) return <p role="status">{t('app.loading')}</p>;
   if (me.isError) return <Alert kind="error">{errorMessage(me.error, t)}</Alert>;
   const m = me.data;
-  const employments = m.employments ?? [];
+  const employments = m.employments;
 
   return (
     <>
@@ -216,9 +216,7 @@ export function ProfilePage() {
         </div>
       </section>
 
-      {m.security ? (
-        <SecuritySection security={m.security} email={m.email} justEnabled={params.get('security') === 'enabled'} />
-      ) : null}
+      <SecuritySection security={m.security} email={m.email} justEnabled={params.get('security') === 'enabled'} />
 
       <ChangePassword email={m.email} />
 

@@ -1,63 +1,31 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useQueryClient } from '@tanstack/react-query';
-import { mfaApi, normaliseTotpCode, type Security } from '../api/mfa';
-import { ApiError, unwrap } from '../api/problem';
+import { api } from '../api/client';
+import { unwrap } from '../api/problem';
 import { queryKeys } from '../api/queries';
+import type { Security } from '../api/types';
 import { Alert } from '../components/Alert';
-import { TextField } from '../components/Field';
+import { PasswordAndSecondFactorForm } from '../components/PasswordAndSecondFactor';
 import { RecoveryCodeList } from '../components/RecoveryCodes';
-import { errorMessage } from '../lib/errors';
 
 /** Fewer recovery codes than this: suggest a new set. */
 const FEW_CODES = 3;
 
-/** A hidden user name next to a password field, so that password managers fill the right login. */
-function UserName({ email }: { email: string }) {
-  return (
-    <input type="email" className="visually-hidden" autoComplete="username" value={email} readOnly tabIndex={-1} aria-hidden="true" />
-  );
-}
-
-/** "New recovery codes": asks the password, then shows the new set once. */
+/**
+ * "New recovery codes": asks the password and a current code of the app (or, phone lost, one of
+ * the current recovery codes), then shows the new set once.
+ */
 function NewRecoveryCodes({ email }: { email: string }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [password, setPassword] = useState('');
-  const [passwordError, setPasswordError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
-  const [busy, setBusy] = useState(false);
   const codesHeading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     if (codes) codesHeading.current?.focus();
   }, [codes]);
-
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    if (!password) {
-      setPasswordError(t('validation.required'));
-      return;
-    }
-    setPasswordError(null);
-    setBusy(true);
-    try {
-      const data = unwrap(await mfaApi.POST('/api/v1/me/mfa/recovery-codes', { body: { password } }));
-      setCodes(data.recovery_codes);
-      setPassword('');
-      await queryClient.invalidateQueries({ queryKey: queryKeys.me });
-    } catch (err) {
-      setPassword('');
-      if (err instanceof ApiError && (err.status === 403 || (err.status === 400 && err.fieldErrors().password)))
-        setPasswordError(t('security.profile.wrongPassword'));
-      else setError(errorMessage(err, t));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   if (codes) {
     return (
@@ -82,70 +50,29 @@ function NewRecoveryCodes({ email }: { email: string }) {
       <summary className="disclosure__summary">{t('security.profile.newCodes')}</summary>
       <div className="disclosure__body">
         <p>{t('security.profile.newCodesText')}</p>
-        <Alert kind="error">{error}</Alert>
-        <form onSubmit={(e) => void onSubmit(e)} noValidate className="form">
-          <UserName email={email} />
-          <TextField
-            label={t('fields.currentPassword')}
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={passwordError}
-            required
-          />
-          <button type="submit" className="button button--secondary" disabled={busy}>
-            {t('security.profile.newCodesSubmit')}
-          </button>
-        </form>
+        <PasswordAndSecondFactorForm
+          idPrefix="new-codes"
+          email={email}
+          submitLabel={t('security.profile.newCodesSubmit')}
+          submitClassName="button button--secondary"
+          send={async (body) => unwrap(await api.POST('/api/v1/me/mfa/recovery-codes', { body })).recovery_codes}
+          onSent={async (recoveryCodes) => {
+            setCodes(recoveryCodes);
+            await queryClient.invalidateQueries({ queryKey: queryKeys.me });
+          }}
+        />
       </div>
     </details>
   );
 }
 
-/** "Remove authenticator app": asks the password and a current code. */
+/**
+ * "Remove authenticator app": asks the password and a current code of the app — or, with the
+ * phone lost, a recovery code instead (as the login's second step offers).
+ */
 function RemoveAuthenticator({ email, required, onRemoved }: { email: string; required: boolean; onRemoved: () => void }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
-  const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<{ password?: string; code?: string }>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    const digits = normaliseTotpCode(code);
-    const fe: typeof fieldErrors = {};
-    if (!password) fe.password = t('validation.required');
-    if (!digits) fe.code = t(code.trim() ? 'login.mfa.codeInvalid' : 'validation.required');
-    setFieldErrors(fe);
-    if (fe.password || fe.code || !digits) return;
-    setBusy(true);
-    try {
-      unwrap(await mfaApi.DELETE('/api/v1/me/mfa/totp', { body: { password, code: digits } }));
-      setPassword('');
-      setCode('');
-      onRemoved();
-      await queryClient.invalidateQueries({ queryKey: queryKeys.me });
-    } catch (err) {
-      setCode('');
-      if (err instanceof ApiError && err.status === 400 && (err.fieldErrors().password || err.fieldErrors().code)) {
-        const server = err.fieldErrors();
-        setFieldErrors({
-          password: server.password ? t('security.profile.wrongPassword') : undefined,
-          code: server.code ? t('login.mfa.wrongCode') : undefined,
-        });
-        if (server.password) setPassword('');
-      } else if (err instanceof ApiError && err.status === 403) {
-        setPassword('');
-        setFieldErrors({ password: t('security.profile.wrongPassword') });
-      } else setError(errorMessage(err, t));
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <details className="disclosure">
@@ -153,37 +80,19 @@ function RemoveAuthenticator({ email, required, onRemoved }: { email: string; re
       <div className="disclosure__body">
         <p>{t('security.profile.removeText')}</p>
         {required ? <Alert kind="warning">{t('security.profile.removeRequired')}</Alert> : null}
-        <Alert kind="error">{error}</Alert>
-        <form onSubmit={(e) => void onSubmit(e)} noValidate className="form">
-          <UserName email={email} />
-          <TextField
-            label={t('fields.currentPassword')}
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            error={fieldErrors.password}
-            required
-          />
-          <TextField
-            label={t('login.mfa.codeLabel')}
-            hint={t('login.mfa.codeHint')}
-            type="text"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9 ]*"
-            autoCapitalize="none"
-            spellCheck={false}
-            className="input--code"
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-            error={fieldErrors.code}
-            required
-          />
-          <button type="submit" className="button button--warning" disabled={busy}>
-            {t('security.profile.removeSubmit')}
-          </button>
-        </form>
+        <PasswordAndSecondFactorForm
+          idPrefix="remove-totp"
+          email={email}
+          submitLabel={t('security.profile.removeSubmit')}
+          submitClassName="button button--warning"
+          send={async (body) => {
+            unwrap(await api.DELETE('/api/v1/me/mfa/totp', { body }));
+          }}
+          onSent={async () => {
+            onRemoved();
+            await queryClient.invalidateQueries({ queryKey: queryKeys.me });
+          }}
+        />
       </div>
     </details>
   );
@@ -194,10 +103,18 @@ export function SecuritySection({ security, email, justEnabled }: { security: Se
   const { t } = useTranslation();
   const [removed, setRemoved] = useState(false);
   const on = security.totp_enabled;
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // The removal form goes with the app (GET /me says so): focus must not fall back to the page.
+  useEffect(() => {
+    if (removed && !on) heading.current?.focus();
+  }, [removed, on]);
 
   return (
     <section aria-labelledby="security-title" className="section">
-      <h2 id="security-title">{t('security.profile.title')}</h2>
+      <h2 id="security-title" ref={heading} tabIndex={-1} className="step-heading">
+        {t('security.profile.title')}
+      </h2>
       <Alert kind="success">
         {removed
           ? t(security.mfa_required ? 'security.profile.removedRequired' : 'security.profile.removed')

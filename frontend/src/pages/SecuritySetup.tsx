@@ -2,8 +2,9 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { toString as qrToSvg } from 'qrcode';
-import { groupSecret, mfaApi, normaliseTotpCode, type TotpEnrolment } from '../api/mfa';
+import { api } from '../api/client';
 import { ApiError, unwrap } from '../api/problem';
+import type { TotpEnrolment } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
 import { TextField } from '../components/Field';
@@ -11,6 +12,7 @@ import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { RecoveryCodeList } from '../components/RecoveryCodes';
 import { errorMessage } from '../lib/errors';
+import { groupSecret, normaliseTotpCode } from '../lib/secondFactor';
 
 type Phase =
   | { kind: 'starting' }
@@ -50,7 +52,7 @@ export function SecuritySetupPage() {
   const start = async () => {
     setPhase({ kind: 'starting' });
     try {
-      const enrolment = unwrap(await mfaApi.POST('/api/v1/me/mfa/totp'));
+      const enrolment = unwrap(await api.POST('/api/v1/me/mfa/totp'));
       setPhase({ kind: 'enrol', enrolment });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) setPhase({ kind: 'alreadyOn' });
@@ -93,7 +95,7 @@ export function SecuritySetupPage() {
     setCodeError(null);
     setBusy(true);
     try {
-      const { recovery_codes } = unwrap(await mfaApi.POST('/api/v1/me/mfa/totp/confirm', { body: { code: digits } }));
+      const { recovery_codes } = unwrap(await api.POST('/api/v1/me/mfa/totp/confirm', { body: { code: digits } }));
       setPhase({ kind: 'codes', codes: recovery_codes });
     } catch (err) {
       setCode('');
