@@ -143,35 +143,6 @@ fn insert_refresh_token(
     Ok(token)
 }
 
-/// Revokes every session of one employment, or all but `keep` (the caller's own).
-pub fn revoke_sessions(
-    conn: &mut DbConnection,
-    changed: &mut ChangedEmployees,
-    employee_id: &str,
-    keep: Option<&str>,
-) -> Result<(), ApiError> {
-    changed.employee(employee_id);
-    let at = now();
-    match keep {
-        Some(family) => diesel::update(
-            refresh_tokens::table
-                .filter(refresh_tokens::employee_id.eq(employee_id))
-                .filter(refresh_tokens::revoked_at.is_null())
-                .filter(refresh_tokens::family_id.ne(family)),
-        )
-        .set(refresh_tokens::revoked_at.eq(Some(at)))
-        .execute(conn)?,
-        None => diesel::update(
-            refresh_tokens::table
-                .filter(refresh_tokens::employee_id.eq(employee_id))
-                .filter(refresh_tokens::revoked_at.is_null()),
-        )
-        .set(refresh_tokens::revoked_at.eq(Some(at)))
-        .execute(conn)?,
-    };
-    Ok(())
-}
-
 fn revoke_family(
     conn: &mut DbConnection,
     changed: &mut ChangedEmployees,

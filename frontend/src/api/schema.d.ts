@@ -1887,14 +1887,6 @@ export interface components {
             /** @description Ten single-use codes, shown only now: each logs in once instead of the app's code. */
             recovery_codes: string[];
         };
-        RecoveryCodesRequest: {
-            /** @description The app's current code. */
-            code?: string | null;
-            /** Format: password */
-            password: string;
-            /** @description Or one of the current recovery codes (it is used up with the old set). */
-            recovery_code?: string | null;
-        };
         /** @description `{recovered_on}`: the date the employee is fully back at work. */
         RecoveryRequest: {
             /**
@@ -1958,6 +1950,15 @@ export interface components {
             /** @description The absence follows an accident caused by a third party (for recourse). */
             third_party_accident?: boolean | null;
         };
+        /** @description The password and a second factor again, for a change to the second factors themselves. */
+        StepUp: {
+            /** @description The app's current code. */
+            code?: string | null;
+            /** Format: password */
+            password: string;
+            /** @description Or, with the phone lost, one of the unused recovery codes. */
+            recovery_code?: string | null;
+        };
         /** @description The Poortwachter timeline of one absence. */
         TimelineResponse: {
             /** Format: uuid */
@@ -2008,14 +2009,6 @@ export interface components {
             otpauth_uri: string;
             /** @description The secret for manual entry (base32). */
             secret: string;
-        };
-        TotpRemoval: {
-            /** @description The app's current code. */
-            code?: string | null;
-            /** Format: password */
-            password: string;
-            /** @description Or, with the phone lost, one of the recovery codes. */
-            recovery_code?: string | null;
         };
         /** @description A new subscription. */
         WebhookInput: {
@@ -5115,7 +5108,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RecoveryCodesRequest"];
+                "application/json": components["schemas"]["StepUp"];
             };
         };
         responses: {
@@ -5211,7 +5204,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TotpRemoval"];
+                "application/json": components["schemas"]["StepUp"];
             };
         };
         responses: {

@@ -54,6 +54,26 @@ export function TextField({ label, hint, error, optional, id, extraDescribedBy, 
   );
 }
 
+/**
+ * The 6 digits of an authenticator app: a numeric keyboard on phones, the browser's one-time-code
+ * autofill, no spelling or capitals. Spaces are allowed (people copy "123 456").
+ */
+export function CodeField(props: Omit<TextFieldProps, 'type'>) {
+  return (
+    <TextField
+      type="text"
+      name="one-time-code"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      pattern="[0-9 ]*"
+      autoCapitalize="none"
+      spellCheck={false}
+      className="input--code"
+      {...props}
+    />
+  );
+}
+
 export type SelectFieldProps = FieldShellProps &
   Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> & { id?: string; children: ReactNode };
 

@@ -5,7 +5,7 @@ import type { MfaMethod, SecondFactorAnswer } from '../api/types';
 import { errorMessage } from '../lib/errors';
 import { readSecondFactor } from '../lib/secondFactor';
 import { Alert } from './Alert';
-import { TextField } from './Field';
+import { CodeField, TextField } from './Field';
 
 /** What the form sends: the password and the app's code, or (phone lost) a recovery code. */
 export type PasswordAndSecondFactorBody = { password: string } & SecondFactorAnswer;
@@ -133,17 +133,10 @@ export function PasswordAndSecondFactorForm<T>({
           required
         />
         {method === 'totp' ? (
-          <TextField
+          <CodeField
             id={factorField}
             label={t('login.mfa.codeLabel')}
             hint={t('login.mfa.codeHint')}
-            type="text"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9 ]*"
-            autoCapitalize="none"
-            spellCheck={false}
-            className="input--code"
             value={code}
             onChange={(e) => setCode(e.target.value)}
             error={fieldErrors.code}

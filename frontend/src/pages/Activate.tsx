@@ -5,7 +5,7 @@ import { api } from '../api/client';
 import { ApiError, blockedUntil, unwrap } from '../api/problem';
 import type { ActivationStatus } from '../api/types';
 import { Alert } from '../components/Alert';
-import { TextField } from '../components/Field';
+import { CodeField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { PasswordFields } from '../components/PasswordFields';
 import { errorMessage, passwordServerMessage } from '../lib/errors';
@@ -225,16 +225,9 @@ export function ActivatePage() {
             required
           />
           {check.login_has_mfa ? (
-            <TextField
+            <CodeField
               label={t('login.mfa.codeLabel')}
               hint={t('activate.link.codeHint')}
-              type="text"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9 ]*"
-              autoCapitalize="none"
-              spellCheck={false}
-              className="input--code"
               value={code}
               onChange={(e) => setCode(e.target.value)}
               error={fieldErrors.code}

@@ -6,7 +6,7 @@ import { safeNext } from '../auth/RequireAuth';
 import { ApiError, blockedUntil } from '../api/problem';
 import type { MfaChallenge, MfaMethod, SecondFactorAnswer } from '../api/types';
 import { Alert } from '../components/Alert';
-import { TextField } from '../components/Field';
+import { CodeField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { StatusBanner } from '../components/StatusBanner';
 import { errorMessage } from '../lib/errors';
@@ -178,18 +178,10 @@ export function LoginPage() {
           {method === 'totp' ? (
             <>
               <p>{t('login.mfa.intro')}</p>
-              <TextField
+              <CodeField
                 id={CODE_FIELD}
                 label={t('login.mfa.codeLabel')}
                 hint={t('login.mfa.codeHint')}
-                type="text"
-                name="one-time-code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9 ]*"
-                autoCapitalize="none"
-                spellCheck={false}
-                className="input--code"
                 value={code}
                 onChange={(e) => setCode(e.target.value)}
                 error={fieldErrors.code}

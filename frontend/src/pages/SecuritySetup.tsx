@@ -7,7 +7,7 @@ import { ApiError, unwrap } from '../api/problem';
 import type { TotpEnrolment } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Alert } from '../components/Alert';
-import { TextField } from '../components/Field';
+import { CodeField } from '../components/Field';
 import { Loading } from '../components/Loading';
 import { PageHeading } from '../components/PageHeading';
 import { RecoveryCodeList } from '../components/RecoveryCodes';
@@ -185,17 +185,10 @@ export function SecuritySetupPage() {
           <section aria-labelledby="setup-code" className="setup-step">
             <h2 id="setup-code">{t('security.setup.step3Title')}</h2>
             <form onSubmit={(e) => void onConfirm(e)} noValidate className="form">
-              <TextField
+              <CodeField
                 id="setup-code-field"
                 label={t('login.mfa.codeLabel')}
                 hint={t('security.setup.codeHint')}
-                type="text"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9 ]*"
-                autoCapitalize="none"
-                spellCheck={false}
-                className="input--code"
                 value={code}
                 onChange={(e) => setCode(e.target.value)}
                 error={codeError}

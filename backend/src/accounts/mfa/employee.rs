@@ -41,25 +41,15 @@ pub struct RecoveryCodes {
     pub recovery_codes: Vec<String>,
 }
 
+/// The password and a second factor again, for a change to the second factors themselves.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TotpRemoval {
+pub struct StepUp {
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
     /// The app's current code.
     pub code: Option<String>,
-    /// Or, with the phone lost, one of the recovery codes.
-    pub recovery_code: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RecoveryCodesRequest {
-    #[schema(value_type = String, format = Password)]
-    pub password: SecretString,
-    /// The app's current code.
-    pub code: Option<String>,
-    /// Or one of the current recovery codes (it is used up with the old set).
+    /// Or, with the phone lost, one of the unused recovery codes.
     pub recovery_code: Option<String>,
 }
 
@@ -205,9 +195,14 @@ async fn step_up_password(
 async fn step_up_both(
     state: &AppState,
     employee_id: String,
-    password: SecretString,
-    factor: SecondFactor,
+    answers: StepUp,
 ) -> Result<Login, ApiError> {
+    let StepUp {
+        password,
+        code,
+        recovery_code,
+    } = answers;
+    let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
     let login = step_up_password(state, employee_id, password).await?;
     let settings = state.settings.accounts.clone();
     let sealing = state.sealing.clone();
@@ -244,7 +239,7 @@ async fn step_up_both(
 #[utoipa::path(
     tag = "security",
     security(("employee_bearer" = [])),
-    request_body = TotpRemoval,
+    request_body = StepUp,
     responses(
         (status = 204, description = "Removed"),
         Invalid,
@@ -256,16 +251,10 @@ async fn step_up_both(
 pub async fn remove_totp(
     _rate_limited: RateLimited,
     employee: AuthenticatedEmployee,
-    body: crate::web::input::Json<TotpRemoval>,
+    body: crate::web::input::Json<StepUp>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let TotpRemoval {
-        password,
-        code,
-        recovery_code,
-    } = body.into_inner();
-    let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
-    let login = step_up_both(&state, employee.employee_id.clone(), password, factor).await?;
+    let login = step_up_both(&state, employee.employee_id.clone(), body.into_inner()).await?;
     let session_id = employee.session_id.clone();
     state
         .db
@@ -288,7 +277,7 @@ pub async fn remove_totp(
 #[utoipa::path(
     tag = "security",
     security(("employee_bearer" = [])),
-    request_body = RecoveryCodesRequest,
+    request_body = StepUp,
     responses(
         (status = 200, body = RecoveryCodes),
         Invalid,
@@ -300,16 +289,10 @@ pub async fn remove_totp(
 pub async fn new_recovery_codes(
     _rate_limited: RateLimited,
     employee: AuthenticatedEmployee,
-    body: crate::web::input::Json<RecoveryCodesRequest>,
+    body: crate::web::input::Json<StepUp>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let RecoveryCodesRequest {
-        password,
-        code,
-        recovery_code,
-    } = body.into_inner();
-    let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
-    let login = step_up_both(&state, employee.employee_id.clone(), password, factor).await?;
+    let login = step_up_both(&state, employee.employee_id.clone(), body.into_inner()).await?;
     let codes = state
         .db
         .run(move |conn| {
