@@ -528,4 +528,40 @@ on_both_databases! {
         let fresh = world.post("/api/v1/auth/mfa", None, json!({"mfa_token": challenge["mfa_token"], "recovery_code": new[0]})).await;
         assert_eq!(fresh.status(), 200);
     }
+
+    async fn thirty_parallel_wrong_passwords_at_a_step_up_evaluate_at_most_three(backend) {
+        let world = World::new(backend).await;
+        let employer = world.app.employer_session().await;
+        world.activated(&employer, &PERSON).await;
+        let token = access_token(&world.login(PERSON.email, PERSON.password).await);
+        let (secret, _) = world.enrol(&token).await;
+        let attempts = (0..30).map(|n| {
+            let request = world.app.http.post(world.app.url("/api/v1/me/mfa/recovery-codes")).bearer_auth(&token)
+                .json(&json!({"password": format!("wrong password {n}"), "code": fresh_code(&secret)}));
+            async move { request.send().await.unwrap().status().as_u16() }
+        });
+        let statuses = futures_util::future::join_all(attempts).await;
+        let evaluated = statuses.iter().filter(|&&s| s == 400).count();
+        assert!(evaluated <= 3, "{evaluated} wrong passwords were evaluated: {statuses:?}");
+        assert!(statuses.iter().all(|&s| s == 400 || s == 429), "{statuses:?}");
+        assert_eq!(world.app.login(PERSON.email, PERSON.password).await.status(), 429, "the login is blocked too");
+    }
+
+    async fn thirty_parallel_wrong_passwords_at_a_linking_activation_evaluate_at_most_three(backend) {
+        let world = World::new(backend).await;
+        let (a, b) = (world.app.employer_session().await, world.app.employer_session().await);
+        world.activated(&a, &PERSON).await;
+        let at_b = world.app.create_employee(&b.token, &PERSON).await;
+        let invitation = world.app.invitation_token(&world.smtp, &b.token, &at_b, PERSON.email).await;
+        let attempts = (0..30).map(|n| {
+            let request = world.app.http.post(world.app.url(&format!("/api/v1/activation/{invitation}")))
+                .json(&json!({"email": PERSON.email, "date_of_birth": PERSON.date_of_birth, "password": format!("wrong password {n}")}));
+            async move { request.send().await.unwrap().status().as_u16() }
+        });
+        let statuses = futures_util::future::join_all(attempts).await;
+        let evaluated = statuses.iter().filter(|&&s| s == 400).count();
+        assert!(evaluated <= 3, "{evaluated} wrong passwords were evaluated: {statuses:?}");
+        assert!(statuses.iter().all(|&s| s == 400 || s == 429), "{statuses:?}");
+        assert_eq!(world.app.activate(&invitation, &PERSON).await.status(), 429, "the right password waits for the block");
+    }
 }
