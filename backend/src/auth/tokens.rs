@@ -130,25 +130,16 @@ impl TokenKeys {
             gen: generation,
             jti: uuid::Uuid::new_v4().to_string(),
             iat: now,
-            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+            exp: expiry(now, lifetime),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        self.sign(&claims)
     }
 
     pub fn verify_client_token(
         &self,
         token: &str,
     ) -> Result<ClientClaims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<ClientClaims>(
-            token,
-            &self.decoding,
-            &self.validation(EMPLOYER_API_AUDIENCE),
-        )
-        .map(|data| data.claims)
+        self.decode(token, EMPLOYER_API_AUDIENCE)
     }
 
     pub fn issue_employee_token(
@@ -172,25 +163,16 @@ impl TokenKeys {
             },
             jti: uuid::Uuid::new_v4().to_string(),
             iat: now,
-            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+            exp: expiry(now, lifetime),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        self.sign(&claims)
     }
 
     pub fn verify_employee_token(
         &self,
         token: &str,
     ) -> Result<EmployeeClaims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<EmployeeClaims>(
-            token,
-            &self.decoding,
-            &self.validation(EMPLOYEE_AUDIENCE),
-        )
-        .map(|data| data.claims)
+        self.decode(token, EMPLOYEE_AUDIENCE)
     }
 
     pub fn issue_mfa_token(
@@ -204,25 +186,34 @@ impl TokenKeys {
             aud: MFA_CHALLENGE_AUDIENCE.into(),
             sub: challenge_id.into(),
             iat: now,
-            exp: now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2),
+            exp: expiry(now, lifetime),
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &self.encoding,
-        )?)
+        self.sign(&claims)
     }
 
     pub fn verify_mfa_token(
         &self,
         token: &str,
     ) -> Result<MfaChallengeClaims, jsonwebtoken::errors::Error> {
-        jsonwebtoken::decode::<MfaChallengeClaims>(
-            token,
-            &self.decoding,
-            &self.validation(MFA_CHALLENGE_AUDIENCE),
-        )
-        .map(|data| data.claims)
+        self.decode(token, MFA_CHALLENGE_AUDIENCE)
+    }
+
+    fn sign(&self, claims: &impl Serialize) -> anyhow::Result<String> {
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &self.encoding,
+        )?)
+    }
+
+    /// Checked against exactly one audience, so no kind of token stands in for another.
+    fn decode<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<C, jsonwebtoken::errors::Error> {
+        jsonwebtoken::decode::<C>(token, &self.decoding, &self.validation(audience))
+            .map(|data| data.claims)
     }
 
     /// The algorithm is pinned: a token whose header names any other (or `none`) is refused.
@@ -234,6 +225,10 @@ impl TokenKeys {
         validation.leeway = 5;
         validation
     }
+}
+
+fn expiry(now: i64, lifetime: Duration) -> i64 {
+    now + i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 /// The secret kept in `<data dir>/<name>`, generated (256 random bits) and written readable

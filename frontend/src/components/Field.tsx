@@ -74,6 +74,21 @@ export function CodeField(props: Omit<TextFieldProps, 'type'>) {
   );
 }
 
+/** A recovery code as typed from paper: no autofill, capitals or spelling correction. */
+export function RecoveryCodeField(props: Omit<TextFieldProps, 'type'>) {
+  return (
+    <TextField
+      type="text"
+      name="recovery-code"
+      autoComplete="off"
+      autoCapitalize="none"
+      autoCorrect="off"
+      spellCheck={false}
+      {...props}
+    />
+  );
+}
+
 export type SelectFieldProps = FieldShellProps &
   Omit<SelectHTMLAttributes<HTMLSelectElement>, 'id'> & { id?: string; children: ReactNode };
 

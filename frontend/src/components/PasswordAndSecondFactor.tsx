@@ -5,7 +5,7 @@ import type { MfaMethod, SecondFactorAnswer } from '../api/types';
 import { errorMessage } from '../lib/errors';
 import { readSecondFactor } from '../lib/secondFactor';
 import { Alert } from './Alert';
-import { CodeField, TextField } from './Field';
+import { CodeField, RecoveryCodeField, TextField } from './Field';
 
 /** What the form sends: the password and the app's code, or (phone lost) a recovery code. */
 export type PasswordAndSecondFactorBody = { password: string } & SecondFactorAnswer;
@@ -143,15 +143,10 @@ export function PasswordAndSecondFactorForm<T>({
             required
           />
         ) : (
-          <TextField
+          <RecoveryCodeField
             id={factorField}
             label={t('login.mfa.recoveryLabel')}
             hint={t('security.profile.recoveryHint')}
-            type="text"
-            autoComplete="off"
-            autoCapitalize="none"
-            autoCorrect="off"
-            spellCheck={false}
             value={code}
             onChange={(e) => setCode(e.target.value)}
             error={fieldErrors.code}

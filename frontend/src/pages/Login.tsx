@@ -6,7 +6,7 @@ import { safeNext } from '../auth/RequireAuth';
 import { ApiError, blockedUntil } from '../api/problem';
 import type { MfaChallenge, MfaMethod, SecondFactorAnswer } from '../api/types';
 import { Alert } from '../components/Alert';
-import { CodeField, TextField } from '../components/Field';
+import { CodeField, RecoveryCodeField, TextField } from '../components/Field';
 import { PageHeading } from '../components/PageHeading';
 import { StatusBanner } from '../components/StatusBanner';
 import { errorMessage } from '../lib/errors';
@@ -191,16 +191,10 @@ export function LoginPage() {
           ) : (
             <>
               <p>{t('login.mfa.recoveryIntro')}</p>
-              <TextField
+              <RecoveryCodeField
                 id={RECOVERY_FIELD}
                 label={t('login.mfa.recoveryLabel')}
                 hint={t('login.mfa.recoveryHint')}
-                type="text"
-                name="recovery-code"
-                autoComplete="off"
-                autoCapitalize="none"
-                autoCorrect="off"
-                spellCheck={false}
                 value={code}
                 onChange={(e) => setCode(e.target.value)}
                 error={fieldErrors.code}
