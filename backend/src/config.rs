@@ -184,7 +184,8 @@ impl Settings {
             ));
         }
 
-        let public_url_text = get("VERZUIM_PUBLIC_URL").unwrap_or_else(|| format!("http://{bind}"));
+        let public_url_text =
+            get("VERZUIM_PUBLIC_URL").unwrap_or_else(|| default_public_url(&bind));
         let public_url = Url::parse(&public_url_text)
             .map_err(|e| invalid("VERZUIM_PUBLIC_URL", format!("`{public_url_text}`: {e}")))?;
         if !matches!(public_url.scheme(), "http" | "https") {
@@ -535,6 +536,18 @@ fn parse_number<T: std::str::FromStr>(
     }
 }
 
+/// Where a browser on this machine reaches a server listening on `bind`. A loopback or
+/// wildcard address is named `localhost`: a passkey's relying party must be a host name (an IP
+/// address is not one), and browsers treat `http://localhost` as a secure context.
+fn default_public_url(bind: &str) -> String {
+    match bind.parse::<std::net::SocketAddr>() {
+        Ok(addr) if addr.ip().is_loopback() || addr.ip().is_unspecified() => {
+            format!("http://localhost:{}", addr.port())
+        }
+        _ => format!("http://{bind}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,7 +565,7 @@ mod tests {
         let s = settings(&[]).unwrap();
         assert_eq!(s.database.kind, DatabaseKind::Sqlite);
         assert_eq!(s.bind, "127.0.0.1:8080");
-        assert_eq!(s.public_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.public_url.as_str(), "http://localhost:8080/");
         assert!(s.smtp_url.is_none());
         assert!(s.mail_dir().ends_with("mail"));
     }

@@ -76,6 +76,8 @@ problem_responses! {
     RangeNotSatisfiable => 416, "The range lies outside the file (`Content-Range: bytes */size`)";
     /// The per-IP limit of the sensitive routes, or a blocked login.
     TooManyRequests => 429, "Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login)";
+    /// The action needs the password or a second factor confirmed in the last five minutes.
+    StepUpRequired => 403, "Confirm it is you first (`/problems/step-up-required`): `POST /me/step-up`, then repeat the request within five minutes";
     /// A part the service depends on is down.
     ServiceUnavailable => 503, "The database is not reachable; try again later";
 }
@@ -143,6 +145,9 @@ pub enum ApiError {
     /// The token reaches only the enrolment routes until a second factor is set up.
     #[error("second factor enrolment required")]
     MfaEnrolmentRequired,
+    /// A sensitive change and no password or second factor confirmed in the last five minutes.
+    #[error("step-up required")]
+    StepUpRequired,
     /// Blocked (lockout) or rate limited; `retry_after` in seconds.
     #[error("too many requests: {detail}")]
     TooManyRequests {
@@ -211,6 +216,7 @@ impl ApiError {
                 "mfa-enrolment-required",
                 "Two-step login must be set up first",
             ),
+            ApiError::StepUpRequired => ("step-up-required", "Confirm it is you"),
             ApiError::TooManyRequests {
                 blocked_until: Some(_),
                 ..
@@ -236,7 +242,8 @@ impl ApiError {
                 "The e-mail address and date of birth do not match our records.".into()
             }
             ApiError::InvalidCredentials => "The e-mail address or password is incorrect.".into(),
-            ApiError::MfaEnrolmentRequired => "Your employer requires two-step login: set up an authenticator app (POST /api/v1/me/mfa/totp) before anything else.".into(),
+            ApiError::MfaEnrolmentRequired => "Your employer requires two-step login: set up an authenticator app (POST /api/v1/me/mfa/totp) or a passkey (POST /api/v1/me/passkeys/register/start) before anything else.".into(),
+            ApiError::StepUpRequired => "Enter your password or a second factor again (POST /api/v1/me/step-up), then repeat this within five minutes.".into(),
             ApiError::InvalidSecondFactor(detail) => detail.clone(),
             ApiError::MfaTokenExpired => {
                 "This login step has expired or was completed; enter your password again.".into()
@@ -295,7 +302,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidCredentials
             | ApiError::InvalidSecondFactor(_)
             | ApiError::MfaTokenExpired => StatusCode::UNAUTHORIZED,
-            ApiError::MfaEnrolmentRequired => StatusCode::FORBIDDEN,
+            ApiError::MfaEnrolmentRequired | ApiError::StepUpRequired => StatusCode::FORBIDDEN,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -114,6 +114,7 @@ impl Application {
             dossier::sweeper::DocumentSweeper::start(db.clone(), storage.clone());
         let change_listener = db.listen_for_changes()?;
         let state = web::Data::new(AppState {
+            webauthn: crate::auth::relying_party::from_public_url(&settings.public_url),
             storage,
             rate_limit: SensitiveRateLimit::per_minute(settings.rate_limit_per_minute),
             sealing,

@@ -20,4 +20,6 @@ pub struct AppState {
     pub sealing: SealingKey,
     /// Where dossier documents are kept (local directory or S3-compatible).
     pub storage: Arc<dyn crate::storage::DocumentStorage>,
+    /// The passkey relying party; `None` when `VERZUIM_PUBLIC_URL` names no host.
+    pub webauthn: Option<webauthn_rs::Webauthn>,
 }

@@ -16,6 +16,7 @@ mod migrations;
 mod oauth;
 mod openapi;
 mod operations;
+mod passkeys;
 mod resilience;
 mod security;
 mod webhooks;

@@ -8,8 +8,8 @@ use diesel::prelude::*;
 
 use crate::auth::tokens::Stage;
 use crate::db::schema::{
-    email_changes, employees, employers, logins, mfa_challenges, password_resets, recovery_codes,
-    refresh_tokens,
+    email_changes, employees, employers, logins, mfa_challenges, passkeys, password_resets,
+    recovery_codes, refresh_tokens, webauthn_ceremonies,
 };
 use crate::db::{now, ChangedEmployees, DbConnection};
 use crate::error::ApiError;
@@ -23,11 +23,22 @@ pub struct Login {
     pub totp_secret: Option<Vec<u8>>,
     pub totp_confirmed_at: Option<NaiveDateTime>,
     pub totp_last_step: Option<i64>,
+    #[diesel(select_expression = diesel::dsl::exists(
+        passkeys::table.filter(passkeys::login_id.eq(logins::id))
+    ))]
+    #[diesel(select_expression_type = diesel::dsl::exists<
+        diesel::dsl::Filter<passkeys::table, diesel::dsl::Eq<passkeys::login_id, logins::id>>
+    >)]
+    pub has_passkey: bool,
 }
 
 impl Login {
-    pub fn has_second_factor(&self) -> bool {
+    pub fn has_totp(&self) -> bool {
         self.totp_confirmed_at.is_some()
+    }
+
+    pub fn has_second_factor(&self) -> bool {
+        self.has_totp() || self.has_passkey
     }
 }
 
@@ -66,6 +77,10 @@ pub fn find(conn: &mut DbConnection, login_id: &str) -> QueryResult<Login> {
         .find(login_id)
         .select(Login::as_select())
         .first(conn)
+}
+
+pub fn find_optional(conn: &mut DbConnection, login_id: &str) -> QueryResult<Option<Login>> {
+    find(conn, login_id).optional()
 }
 
 /// The login of an employment (404 when it has none: not activated).
@@ -190,8 +205,9 @@ pub fn revoke_sessions(
     Ok(())
 }
 
-/// Removes the second factors: the TOTP secret and the recovery codes; open challenges end.
-pub fn remove_factors(conn: &mut DbConnection, login_id: &str) -> QueryResult<()> {
+/// Removes the authenticator app. The recovery codes stay while a passkey is left (they stand
+/// in for any factor); with no factor left they go too, and open login steps end.
+pub fn remove_totp(conn: &mut DbConnection, login_id: &str) -> QueryResult<()> {
     diesel::update(logins::table.find(login_id))
         .set((
             logins::totp_secret.eq(None::<Vec<u8>>),
@@ -200,10 +216,30 @@ pub fn remove_factors(conn: &mut DbConnection, login_id: &str) -> QueryResult<()
             logins::updated_at.eq(now()),
         ))
         .execute(conn)?;
+    forget_recovery_codes_without_factor(conn, login_id)
+}
+
+/// After a factor went: with none left, the recovery codes and open login steps go too.
+pub fn forget_recovery_codes_without_factor(
+    conn: &mut DbConnection,
+    login_id: &str,
+) -> QueryResult<()> {
+    if find(conn, login_id)?.has_second_factor() {
+        return Ok(());
+    }
     diesel::delete(recovery_codes::table.filter(recovery_codes::login_id.eq(login_id)))
         .execute(conn)?;
     end_challenges(conn, login_id)?;
     Ok(())
+}
+
+/// Removes every second factor: the app, the passkeys and the recovery codes; open login steps
+/// and passkey ceremonies end.
+pub fn remove_factors(conn: &mut DbConnection, login_id: &str) -> QueryResult<()> {
+    diesel::delete(webauthn_ceremonies::table.filter(webauthn_ceremonies::login_id.eq(login_id)))
+        .execute(conn)?;
+    diesel::delete(passkeys::table.filter(passkeys::login_id.eq(login_id))).execute(conn)?;
+    remove_totp(conn, login_id)
 }
 
 pub fn end_challenges(conn: &mut DbConnection, login_id: &str) -> QueryResult<usize> {
@@ -232,6 +268,9 @@ pub fn forget_if_unused(conn: &mut DbConnection, login_id: &str) -> QueryResult<
         .execute(conn)?;
     diesel::delete(recovery_codes::table.filter(recovery_codes::login_id.eq(login_id)))
         .execute(conn)?;
+    diesel::delete(webauthn_ceremonies::table.filter(webauthn_ceremonies::login_id.eq(login_id)))
+        .execute(conn)?;
+    diesel::delete(passkeys::table.filter(passkeys::login_id.eq(login_id))).execute(conn)?;
     diesel::delete(mfa_challenges::table.filter(mfa_challenges::login_id.eq(login_id)))
         .execute(conn)?;
     diesel::delete(password_resets::table.filter(password_resets::login_id.eq(login_id)))

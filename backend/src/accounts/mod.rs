@@ -7,11 +7,13 @@ pub mod lockout;
 pub mod logins;
 pub mod mfa;
 pub mod models;
+pub mod passkey_login;
 pub mod password_policy;
 pub mod password_reset;
 pub mod profile;
 pub mod service_status;
 pub mod sessions;
+pub mod step_up;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -21,6 +23,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(invitations::activate)
         .service(sessions::login)
         .service(sessions::second_factor)
+        .service(passkey_login::start)
+        .service(passkey_login::finish)
         .service(sessions::switch_employment)
         .service(sessions::refresh)
         .service(sessions::logout)
@@ -35,6 +39,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(mfa::employee::confirm_totp)
         .service(mfa::employee::remove_totp)
         .service(mfa::employee::new_recovery_codes)
+        .service(mfa::employee::start_passkey_registration)
+        .service(mfa::employee::finish_passkey_registration)
+        .service(mfa::employee::list_passkeys)
+        .service(mfa::employee::remove_passkey)
+        .service(step_up::step_up)
+        .service(step_up::start_passkey_step_up)
+        .service(step_up::finish_passkey_step_up)
         .service(mfa::employer::reset_factors)
         .service(service_status::get_status);
 }

@@ -57,6 +57,10 @@ pub struct SecurityView {
     /// An authenticator app is set up and asked for at login.
     pub totp_enabled: bool,
     pub recovery_codes_left: i64,
+    /// How many passkeys are registered (see `GET /me/passkeys`).
+    pub passkeys: i64,
+    /// This server offers passkeys (its public URL names a host).
+    pub passkeys_available: bool,
     /// This employer requires two-step login.
     pub mfa_required: bool,
 }
@@ -77,7 +81,11 @@ pub struct PasswordChange {
     pub new_password: SecretString,
 }
 
-fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
+fn load_me(
+    conn: &mut DbConnection,
+    employee_id: &str,
+    passkeys_available: bool,
+) -> Result<Me, ApiError> {
     let (account, employer_name) = employees::table
         .inner_join(employers::table)
         .filter(employees::id.eq(employee_id))
@@ -92,8 +100,10 @@ fn load_me(conn: &mut DbConnection, employee_id: &str) -> Result<Me, ApiError> {
         .find(|e| e.employee_id == account.id)
         .is_some_and(|e| e.mfa_required);
     let security = SecurityView {
-        totp_enabled: login.has_second_factor(),
+        totp_enabled: login.has_totp(),
         recovery_codes_left: mfa::recovery_codes_left(conn, &login.id)?,
+        passkeys: mfa::passkey::count_of_login(conn, &login.id)?,
+        passkeys_available,
         mfa_required,
     };
     Ok(Me {
@@ -137,9 +147,10 @@ pub async fn get_me(
     employee: EnrollingEmployee,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Me>, ApiError> {
+    let passkeys_available = state.webauthn.is_some();
     let me = state
         .db
-        .run(move |conn| load_me(conn, &employee.employee_id))
+        .run(move |conn| load_me(conn, &employee.employee_id, passkeys_available))
         .await?;
     Ok(web::Json(me))
 }
@@ -165,6 +176,7 @@ pub async fn patch_me(
     state: web::Data<AppState>,
 ) -> Result<web::Json<Me>, ApiError> {
     let patch = body.into_inner();
+    let passkeys_available = state.webauthn.is_some();
     let me = state
         .db
         .run(move |conn| {
@@ -179,7 +191,7 @@ pub async fn patch_me(
                         .set(employees::notify_new_documents.eq(notify))
                         .execute(conn)?;
                 }
-                load_me(conn, &employee.employee_id)
+                load_me(conn, &employee.employee_id, passkeys_available)
             })
         })
         .await?;

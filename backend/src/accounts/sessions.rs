@@ -62,7 +62,23 @@ pub struct MfaChallenge {
 #[serde(rename_all = "snake_case")]
 pub enum MfaMethod {
     Totp,
+    Passkey,
     RecoveryCode,
+}
+
+impl MfaMethod {
+    /// The second steps open to `person`: the factors it has, and its recovery codes.
+    pub fn of(person: &logins::Login) -> Vec<MfaMethod> {
+        let mut methods = Vec::new();
+        if person.has_totp() {
+            methods.push(MfaMethod::Totp);
+        }
+        if person.has_passkey {
+            methods.push(MfaMethod::Passkey);
+        }
+        methods.push(MfaMethod::RecoveryCode);
+        methods
+    }
 }
 
 /// A login answers a token, or (for a login with a second factor) the challenge for it.
@@ -112,6 +128,8 @@ pub fn start_session(
     diesel::update(login_rows::table.find(&person.id))
         .set(login_rows::last_login_at.eq(Some(now())))
         .execute(conn)?;
+    // A login proves the password or a passkey: the next five minutes need no step-up.
+    super::step_up::mark(conn, &family_id)?;
     Ok(NewSession {
         employee_id: employment.employee_id.clone(),
         employer_id: employment.employer_id.clone(),
@@ -285,7 +303,10 @@ pub async fn login(
             if person.has_second_factor() {
                 lockout::record_passed_step(conn, &email, &settings)?;
                 let challenge_id = open_challenge(conn, &person, &employment, challenge_ttl)?;
-                return Ok(LoginOutcome::SecondFactor(challenge_id));
+                return Ok(LoginOutcome::SecondFactor(
+                    challenge_id,
+                    MfaMethod::of(&person),
+                ));
             }
             crate::db::write_transaction(conn, |conn| {
                 lockout::record_success(conn, &email)?;
@@ -300,7 +321,7 @@ pub async fn login(
         .await?;
     match outcome {
         LoginOutcome::Session(session) => session_response(&state, session),
-        LoginOutcome::SecondFactor(challenge_id) => {
+        LoginOutcome::SecondFactor(challenge_id, methods) => {
             let lifetime = challenge_ttl.to_std().unwrap_or_default();
             let mfa_token = state
                 .tokens
@@ -311,7 +332,7 @@ pub async fn login(
                 .json(LoginResponse::Challenge(MfaChallenge {
                     mfa_required: true,
                     mfa_token,
-                    methods: vec![MfaMethod::Totp, MfaMethod::RecoveryCode],
+                    methods,
                 })))
         }
     }
@@ -319,7 +340,7 @@ pub async fn login(
 
 enum LoginOutcome {
     Session(NewSession),
-    SecondFactor(String),
+    SecondFactor(String, Vec<MfaMethod>),
 }
 
 fn open_challenge(
@@ -370,28 +391,13 @@ pub async fn second_factor(
         recovery_code,
     } = body.into_inner();
     let factor = SecondFactor::parse(code.as_deref(), recovery_code.as_deref())?;
-    let expired = || ApiError::MfaTokenExpired;
-    let challenge_id = state
-        .tokens
-        .verify_mfa_token(&mfa_token)
-        .map_err(|_| expired())?
-        .sub;
+    let challenge_id = challenge_of_token(&state, &mfa_token)?;
     let settings = state.settings.accounts.clone();
     let sealing = state.sealing.clone();
     let session = state
         .db
         .run(move |conn| {
-            let at = now();
-            let challenge: Option<(String, String)> = mfa_challenges::table
-                .find(&challenge_id)
-                .filter(mfa_challenges::used_at.is_null())
-                .filter(mfa_challenges::expires_at.gt(at))
-                .select((mfa_challenges::login_id, mfa_challenges::employee_id))
-                .first(conn)
-                .optional()?;
-            let Some((login_id, employee_id)) = challenge else {
-                return Err(expired());
-            };
+            let (login_id, employee_id) = open_challenge_of(conn, &challenge_id)?;
             let person = logins::find(conn, &login_id)?;
             let email = person.email_normalised.clone();
             lockout::reserve(conn, &email, &settings)?;
@@ -401,21 +407,7 @@ pub async fn second_factor(
                 if !mfa::check(conn, &sealing, &person, &factor)? {
                     return Ok(None);
                 }
-                let completed = diesel::update(
-                    mfa_challenges::table
-                        .find(&challenge_id)
-                        .filter(mfa_challenges::used_at.is_null()),
-                )
-                .set(mfa_challenges::used_at.eq(Some(now())))
-                .execute(conn)?;
-                let employment = logins::employment(conn, &person.id, &employee_id)?;
-                match (completed, employment) {
-                    (1, Some(employment)) => {
-                        lockout::record_success(conn, &email)?;
-                        Ok(Some(start_session(conn, &person, &employment, &settings)?))
-                    }
-                    _ => Err(expired()),
-                }
+                complete_challenge(conn, &challenge_id, &person, &employee_id, &settings).map(Some)
             });
             match outcome {
                 Ok(Some(session)) => Ok(session),
@@ -433,6 +425,57 @@ pub async fn second_factor(
         })
         .await?;
     session_response(&state, session)
+}
+
+/// The login step an `mfa_token` names, while it is open: its login and employment.
+pub fn open_challenge_of(
+    conn: &mut DbConnection,
+    challenge_id: &str,
+) -> Result<(String, String), ApiError> {
+    mfa_challenges::table
+        .find(challenge_id)
+        .filter(mfa_challenges::used_at.is_null())
+        .filter(mfa_challenges::expires_at.gt(now()))
+        .select((mfa_challenges::login_id, mfa_challenges::employee_id))
+        .first(conn)
+        .optional()?
+        .ok_or(ApiError::MfaTokenExpired)
+}
+
+/// The challenge's id in an `mfa_token`; an invalid or expired token is `MfaTokenExpired`.
+pub fn challenge_of_token(state: &AppState, mfa_token: &str) -> Result<String, ApiError> {
+    Ok(state
+        .tokens
+        .verify_mfa_token(mfa_token)
+        .map_err(|_| ApiError::MfaTokenExpired)?
+        .sub)
+}
+
+/// Completes a login step once its second factor passed: marks it used (a step completed by a
+/// parallel request makes this one `MfaTokenExpired`), clears the lockout count and opens the
+/// session.
+pub fn complete_challenge(
+    conn: &mut DbConnection,
+    challenge_id: &str,
+    person: &logins::Login,
+    employee_id: &str,
+    settings: &AccountSettings,
+) -> Result<NewSession, ApiError> {
+    let completed = diesel::update(
+        mfa_challenges::table
+            .find(challenge_id)
+            .filter(mfa_challenges::used_at.is_null()),
+    )
+    .set(mfa_challenges::used_at.eq(Some(now())))
+    .execute(conn)?;
+    let employment = logins::employment(conn, &person.id, employee_id)?;
+    match (completed, employment) {
+        (1, Some(employment)) => {
+            lockout::record_success(conn, &person.email_normalised)?;
+            start_session(conn, person, &employment, settings)
+        }
+        _ => Err(ApiError::MfaTokenExpired),
+    }
 }
 
 /// Act in another employment of the same person (one login, several employers).

@@ -4,6 +4,7 @@ pub mod employee;
 pub mod employer_client;
 pub mod passwords;
 pub mod rate_limit;
+pub mod relying_party;
 pub mod scopes;
 pub mod sealing;
 pub mod tokens;

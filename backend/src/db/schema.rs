@@ -117,7 +117,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     logins,
     recovery_codes,
     mfa_challenges,
-    email_changes
+    email_changes,
+    passkeys,
+    webauthn_ceremonies,
+    session_step_ups
 );
 
 diesel::table! {
@@ -176,6 +179,42 @@ diesel::joinable!(password_resets -> logins (login_id));
 diesel::joinable!(recovery_codes -> logins (login_id));
 diesel::joinable!(mfa_challenges -> logins (login_id));
 diesel::joinable!(email_changes -> employees (employee_id));
+
+diesel::table! {
+    passkeys (id) {
+        id -> Text,
+        login_id -> Text,
+        credential_id -> Text,
+        name -> Text,
+        credential -> Text,
+        last_used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id) {
+        id -> Text,
+        purpose -> Text,
+        login_id -> Nullable<Text>,
+        employee_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        mfa_challenge_id -> Nullable<Text>,
+        state -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_step_ups (session_id) {
+        session_id -> Text,
+        stepped_up_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(passkeys -> logins (login_id));
 
 diesel::table! {
     outbox (id) {

@@ -293,6 +293,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/passkey/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish logging in with a passkey: the browser's answer; answers the normal token response
+         * @description The refresh cookie is set as after a password login. A passkey that is not accepted answers
+         *     401 `/problems/invalid-second-factor` and counts toward the lockout of the login it names;
+         *     an unknown, used or expired ceremony answers 401 `/problems/mfa-token-expired` (start again).
+         */
+        post: operations["finish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/passkey/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start logging in with a passkey: answers the options for `navigator.credentials.get()`
+         * @description With `mfa_token`, the passkey completes a login whose password was right (401
+         *     `/problems/mfa-token-expired` when the token is no longer valid). Without, it is a login of
+         *     its own: the browser lets the person pick one of their passkeys for this site.
+         */
+        post: operations["start"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/password-reset": {
         parameters: {
             query?: never;
@@ -947,6 +991,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/passkeys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The person's passkeys
+         * @description Each with the name given at registration and when it was last used; nothing of the key
+         *     itself. Reachable with the enrolment-only token.
+         */
+        get: operations["list_passkeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/register/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish registering a passkey with the browser's answer
+         * @description From now on a login may use the passkey after the password, or on its own
+         *     (`POST /auth/passkey/start`). The first second factor of a person comes with ten recovery
+         *     codes, shown only in this answer. After this, `POST /auth/refresh` gives a full token to an
+         *     employee whose employer requires two-step login.
+         */
+        post: operations["finish_passkey_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/register/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start registering a passkey: answers the options for `navigator.credentials.create()`
+         * @description The passkey's relying party is the host of `VERZUIM_PUBLIC_URL` (409 when that is an IP
+         *     address). User verification (fingerprint, face, PIN) is required, so a passkey is a second
+         *     factor and a login of its own. At most ten per person (409). Reachable with the
+         *     enrolment-only token: a passkey satisfies an employer's two-step requirement.
+         */
+        post: operations["start_passkey_registration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/passkeys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a passkey (asks for a confirmation within the last five minutes)
+         * @description Confirm first with `POST /me/step-up` (or its passkey form); a login counts as one. Every
+         *     other session of the person ends (the device may be lost). With no second factor left the
+         *     recovery codes go too, and an employer that requires two-step login leads through setting
+         *     one up again at the next login. Another person's passkey is a 404.
+         */
+        delete: operations["remove_passkey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -963,6 +1097,72 @@ export interface paths {
          */
         put: operations["change_password"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/step-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Confirm it is you: the password, the app's code or a recovery code
+         * @description For the next five minutes this session may make the changes that ask for it (removing a
+         *     passkey; 403 `/problems/step-up-required` otherwise). A login counts as a confirmation too.
+         *     Wrong answers count toward the login's lockout. A passkey confirms with
+         *     `POST /me/step-up/passkey/start` and `…/finish`.
+         */
+        post: operations["step_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/step-up/passkey/finish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish confirming it is you with a passkey
+         * @description Takes the browser's answer to the options of the start. For the next five minutes this
+         *     session may make the changes that ask for a confirmation. A refused answer counts toward
+         *     the login's lockout.
+         */
+        post: operations["finish_passkey_step_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/step-up/passkey/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start confirming it is you with a passkey
+         * @description Answers the options for `navigator.credentials.get()`, limited to this login's passkeys
+         *     (404 when it has none). Finish with `POST /me/step-up/passkey/finish`.
+         */
+        post: operations["start_passkey_step_up"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1772,7 +1972,7 @@ export interface components {
             recovery_code?: string | null;
         };
         /** @enum {string} */
-        MfaMethod: "totp" | "recovery_code";
+        MfaMethod: "totp" | "passkey" | "recovery_code";
         Milestone: {
             /**
              * Format: date
@@ -1857,6 +2057,62 @@ export interface components {
              */
             percentage: number | null;
         };
+        /** @description The browser's answer to a ceremony. */
+        PasskeyAnswer: {
+            /** Format: uuid */
+            ceremony_id: string;
+            /** @description WebAuthn's `AuthenticationResponseJSON` (what `startAuthentication` resolves to). */
+            credential: Record<string, never>;
+        };
+        /**
+         * @description The browser's options for `navigator.credentials.create()` or `.get()`, and the id of the
+         *     ceremony to finish.
+         */
+        PasskeyCeremony: {
+            /**
+             * Format: uuid
+             * @description Send it back with the browser's answer; valid 5 minutes, once.
+             */
+            ceremony_id: string;
+            /**
+             * @description WebAuthn's `PublicKeyCredentialCreationOptionsJSON` (registration) or
+             *     `PublicKeyCredentialRequestOptionsJSON` (login, step-up), binary fields in base64url:
+             *     what `@simplewebauthn/browser` takes as `optionsJSON`.
+             */
+            public_key: Record<string, never>;
+        };
+        PasskeyList: {
+            /** @description Oldest first; at most ten. */
+            items: components["schemas"]["PasskeyView"][];
+        };
+        PasskeyLoginStart: {
+            /**
+             * @description The `mfa_token` of a right password: the passkey is then the second step, and only this
+             *     login's passkeys are offered. Left out, any passkey of this site may log in on its own.
+             */
+            mfa_token?: string | null;
+        };
+        PasskeyRegistration: {
+            /** Format: uuid */
+            ceremony_id: string;
+            /** @description WebAuthn's `RegistrationResponseJSON` (what `startRegistration` resolves to). */
+            credential: Record<string, never>;
+            /**
+             * @description To tell passkeys apart ("iPhone", "YubiKey"); at most 60 characters, "Passkey N" when
+             *     left out.
+             */
+            name?: string | null;
+        };
+        /** @description A passkey as its owner sees it; nothing of the key itself. */
+        PasskeyView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            name: string;
+        };
         PasswordChange: {
             /** Format: password */
             current_password: string;
@@ -1896,6 +2152,14 @@ export interface components {
              */
             recovered_on: string;
         };
+        RegisteredPasskey: {
+            passkey: components["schemas"]["PasskeyView"];
+            /**
+             * @description Ten single-use codes, only when this passkey is the person's first second factor: each
+             *     logs in once in place of the passkey (a lost phone). Shown only now.
+             */
+            recovery_codes?: string[] | null;
+        };
         /**
          * @description Who made the sick report.
          * @enum {string}
@@ -1907,6 +2171,13 @@ export interface components {
         SecurityView: {
             /** @description This employer requires two-step login. */
             mfa_required: boolean;
+            /**
+             * Format: int64
+             * @description How many passkeys are registered (see `GET /me/passkeys`).
+             */
+            passkeys: number;
+            /** @description This server offers passkeys (its public URL names a host). */
+            passkeys_available: boolean;
             /** Format: int64 */
             recovery_codes_left: number;
             /** @description An authenticator app is set up and asked for at login. */
@@ -1957,6 +2228,15 @@ export interface components {
             /** Format: password */
             password: string;
             /** @description Or, with the phone lost, one of the unused recovery codes. */
+            recovery_code?: string | null;
+        };
+        /** @description Exactly one proof: the password, the app's code or a recovery code. */
+        StepUpProof: {
+            /** @description The authenticator app's 6 digits. */
+            code?: string | null;
+            /** Format: password */
+            password?: string | null;
+            /** @description One of the unused recovery codes. */
             recovery_code?: string | null;
         };
         /** @description The Poortwachter timeline of one absence. */
@@ -2879,6 +3159,134 @@ export interface operations {
             };
             /** @description Wrong or used code (`/problems/invalid-second-factor`; the mfa_token stays valid), or the mfa_token expired or was used (`/problems/mfa-token-expired`: enter the password again) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAnswer"];
+            };
+        };
+        responses: {
+            /** @description Logged in; the refresh token is set as an HttpOnly cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessToken"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The passkey was not accepted (`/problems/invalid-second-factor`), or the ceremony expired or was used (`/problems/mfa-token-expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyLoginStart"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremony"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The mfa_token expired or was used (`/problems/mfa-token-expired`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5312,6 +5720,196 @@ export interface operations {
             };
         };
     };
+    list_passkeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyList"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finish_passkey_registration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyRegistration"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegisteredPasskey"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_passkey_registration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremony"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_passkey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The passkey */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Confirm it is you first (`/problems/step-up-required`): `POST /me/step-up`, then repeat the request within five minutes */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     change_password: {
         parameters: {
             query?: never;
@@ -5361,6 +5959,177 @@ export interface operations {
             };
             /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    step_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepUpProof"];
+            };
+        };
+        responses: {
+            /** @description Confirmed for five minutes */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finish_passkey_step_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasskeyAnswer"];
+            };
+        };
+        responses: {
+            /** @description Confirmed for five minutes */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_passkey_step_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasskeyCeremony"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

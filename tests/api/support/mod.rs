@@ -10,6 +10,7 @@ use verzuim::cli::{run_admin, Cli, CliError};
 use verzuim::config::{DatabaseKind, Settings};
 use verzuim::startup::Application;
 
+pub mod authenticator;
 pub mod process;
 pub mod smtp;
 pub mod totp;

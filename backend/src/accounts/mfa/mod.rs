@@ -1,10 +1,11 @@
-//! Second factors (SPEC §8): an authenticator app (TOTP) with ten recovery codes. Checking a
+//! Second factors (SPEC §8): an authenticator app (TOTP) and passkeys, with ten recovery codes. Checking a
 //! factor uses it up — a TOTP code's time step, a recovery code — in one conditional `UPDATE`,
 //! so a replay or two parallel uses of one code cannot both pass. The caller reserves the
 //! lockout attempt before checking, as for a password.
 
 pub mod employee;
 pub mod employer;
+pub mod passkey;
 pub mod recovery;
 pub mod totp;
 

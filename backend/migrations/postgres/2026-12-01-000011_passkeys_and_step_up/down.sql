@@ -1,0 +1,3 @@
+DROP TABLE session_step_ups;
+DROP TABLE webauthn_ceremonies;
+DROP TABLE passkeys;
