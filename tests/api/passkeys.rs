@@ -374,4 +374,27 @@ on_both_databases! {
         let login: Value = world.app.login(PERSON.email, PERSON.password).await.json().await.unwrap();
         assert!(login["access_token"].is_string(), "{login}");
     }
+
+    async fn a_login_with_only_passkeys_links_a_new_employment_with_a_recovery_code(backend) {
+        let world = World::new(backend).await;
+        let (_, token) = world.person(false).await;
+        let registered = world.register(&token, &mut SoftAuthenticator::new(ORIGIN)).await;
+        let recovery_code = registered["recovery_codes"][0].as_str().unwrap().to_string();
+        let other_employer = world.app.employer_session().await;
+        let at_other = world.app.create_employee(&other_employer.token, &PERSON).await;
+        let invitation = world.app.invitation_token(&world.smtp, &other_employer.token, &at_other, PERSON.email).await;
+        let answers = json!({"email": PERSON.email, "date_of_birth": PERSON.date_of_birth, "password": PERSON.password});
+        let path = format!("/api/v1/activation/{invitation}");
+        let activate = |extra: Value| {
+            let mut body = answers.clone();
+            body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            world.post(&path, None, body)
+        };
+        // The password alone does not link a login that has a second factor.
+        let without = assert_problem(activate(json!({})).await, 400).await;
+        assert_eq!(without["errors"][0]["field"], "code");
+        let linked = activate(json!({"recovery_code": recovery_code})).await;
+        assert_eq!(linked.status(), 201);
+        assert_eq!(linked.json::<Value>().await.unwrap()["status"], "linked");
+    }
 }

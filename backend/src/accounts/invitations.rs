@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::mfa::{self, totp};
+use super::mfa::{self, SecondFactor};
 use super::models::{Account, Invitation};
 use super::{lockout, logins};
 use crate::auth::scopes::EmployeesWrite;
@@ -149,8 +149,11 @@ pub struct Activation {
     /// (`login_exists`), that login's password.
     #[schema(value_type = String, format = Password)]
     pub password: SecretString,
-    /// The authenticator app's code, when the existing login has one (`login_has_mfa`).
+    /// The authenticator app's code, when the existing login has a second factor
+    /// (`login_has_mfa`).
     pub code: Option<String>,
+    /// Or one of the login's recovery codes (a login whose only factors are passkeys).
+    pub recovery_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -332,15 +335,17 @@ pub async fn activate(
         date_of_birth,
         password,
         code,
+        recovery_code,
     } = body.into_inner();
     let email = parsed_email(&email)?;
     password::check_size(&password).map_err(|message| ApiError::invalid("password", message))?;
-    let code = code
-        .map(|code| {
-            totp::parse_code(&code)
-                .ok_or_else(|| ApiError::invalid("code", "must be the 6 digits the app shows"))
-        })
-        .transpose()?;
+    let factor = match (&code, &recovery_code) {
+        (None, None) => None,
+        _ => Some(SecondFactor::parse(
+            code.as_deref(),
+            recovery_code.as_deref(),
+        )?),
+    };
     let max = state.settings.accounts.activation_max_failures;
     let settings = state.settings.accounts.clone();
     let outcome = state
@@ -403,19 +408,16 @@ pub async fn activate(
             }
             if login.has_second_factor() {
                 lockout::record_passed_step(conn, &email, &settings)?;
-                let Some(code) = &code else {
+                let Some(factor) = &factor else {
                     return Err(ApiError::invalid(
                         "code",
-                        "is required: enter the code of your authenticator app",
+                        "is required: enter the code of your authenticator app (or a recovery code)",
                     ));
                 };
                 lockout::reserve(conn, &email, &settings)?;
-                if !mfa::use_totp_code(conn, &sealing, &login, code, true)? {
+                if !mfa::check(conn, &sealing, &login, factor)? {
                     lockout::record_failure(conn, &email, &settings)?;
-                    return Err(ApiError::invalid(
-                        "code",
-                        "is not the code the app shows now",
-                    ));
+                    return Err(factor.refused());
                 }
             }
             crate::db::write_transaction(conn, |conn| {

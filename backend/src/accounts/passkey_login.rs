@@ -118,6 +118,7 @@ pub async fn start(
         (status = 200, description = "Logged in; the refresh token is set as an HttpOnly cookie", body = AccessToken),
         Invalid,
         (status = 401, description = "The passkey was not accepted (`/problems/invalid-second-factor`), or the ceremony expired or was used (`/problems/mfa-token-expired`)", body = Problem, content_type = "application/problem+json"),
+        Conflict,
         TooManyRequests,
     )
 )]

@@ -128,12 +128,7 @@ pub fn check_second_factor(
     lockout::reserve(conn, email, settings)?;
     if !mfa::check(conn, &state.sealing, login, factor)? {
         lockout::record_failure(conn, email, settings)?;
-        return Err(match factor {
-            SecondFactor::Code(_) => ApiError::invalid("code", "is not the code the app shows now"),
-            SecondFactor::RecoveryCode(_) => {
-                ApiError::invalid("recovery_code", "is not an unused recovery code")
-            }
-        });
+        return Err(factor.refused());
     }
     Ok(())
 }
@@ -276,6 +271,7 @@ pub async fn start_passkey_step_up(
         Invalid,
         Unauthorized,
         NotFound,
+        Conflict,
         TooManyRequests,
     )
 )]

@@ -1415,7 +1415,10 @@ export interface components {
          */
         AccountStatus: "not_invited" | "invited" | "active" | "blocked";
         Activation: {
-            /** @description The authenticator app's code, when the existing login has one (`login_has_mfa`). */
+            /**
+             * @description The authenticator app's code, when the existing login has a second factor
+             *     (`login_has_mfa`).
+             */
             code?: string | null;
             /** Format: date */
             date_of_birth: string;
@@ -1426,6 +1429,8 @@ export interface components {
              *     (`login_exists`), that login's password.
              */
             password: string;
+            /** @description Or one of the login's recovery codes (a login whose only factors are passkeys). */
+            recovery_code?: string | null;
         };
         ActivationStatus: {
             /**
@@ -3219,6 +3224,15 @@ export interface operations {
             };
             /** @description The passkey was not accepted (`/problems/invalid-second-factor`), or the ceremony expired or was used (`/problems/mfa-token-expired`) */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6066,6 +6080,15 @@ export interface operations {
             };
             /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -25,6 +25,16 @@ pub enum SecondFactor {
 }
 
 impl SecondFactor {
+    /// The 400 for a factor that did not pass, on the field it came in.
+    pub fn refused(&self) -> ApiError {
+        match self {
+            SecondFactor::Code(_) => ApiError::invalid("code", "is not the code the app shows now"),
+            SecondFactor::RecoveryCode(_) => {
+                ApiError::invalid("recovery_code", "is not an unused recovery code")
+            }
+        }
+    }
+
     /// From the request's `code` / `recovery_code` fields: exactly one, well formed.
     pub fn parse(code: Option<&str>, recovery_code: Option<&str>) -> Result<Self, ApiError> {
         match (code, recovery_code) {
