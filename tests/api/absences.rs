@@ -333,13 +333,45 @@ on_both_databases! {
                 assert!(body.contains("2,5"), "{body}");
                 assert!(body.contains("+31 6 12345678"), "{body}");
                 assert!(body.contains("tot 1 week"), "{body}");
-                assert!(body.contains("http://verzuim.test/"), "{body}");
+                assert!(body.contains("Bakkerij de Vries"), "the employer is named: {body}");
+                assert!(body.contains("de medewerker zelf"), "who reported it: {body}");
+                // Neither the absence address nor the arbodienst has a portal to open.
+                assert!(!body.contains("http://verzuim.test"), "{body}");
                 let lower = body.to_lowercase();
                 for medical in ["diagnos", "oorzaak", "klacht", "zwanger", "ziekte:"] {
                     assert!(!lower.contains(medical), "{medical} in {body}");
                 }
             }
         }
+    }
+
+    async fn sick_report_and_recovery_emails_name_the_personnel_number_in_the_employers_language(backend) {
+        let world = World::new(backend).await;
+        let patch = |path: String, body: Value| {
+            world.app.http.patch(world.url(&path)).bearer_auth(&world.employer.token).json(&body).send()
+        };
+        let language = patch("/api/v1/employer".into(), json!({"notification_language": "en"})).await.unwrap();
+        assert_eq!(language.json::<Value>().await.unwrap()["notification_language"], "en");
+        let numbered = patch(format!("/api/v1/employees/{}", world.employee_id), json!({"external_id": "P-0042"})).await.unwrap();
+        assert_eq!(numbered.status(), 200);
+
+        let absence = world.report(json!({"first_sick_day": days_ago(1), "expected_duration": "up_to_6_weeks"})).await;
+        world.recover(absence["id"].as_str().unwrap(), &days_ago(0)).await;
+        let mails = world.mails_to(ARBO_EMAIL, 2).await;
+        let mut subjects: Vec<_> = mails.iter().map(|m| m.parsed().subject().unwrap_or_default().to_string()).collect();
+        subjects.sort();
+        assert_eq!(subjects, ["New sick report", "Recovery report"]);
+        for mail in &mails {
+            let (text, html) = text_and_html(mail);
+            for body in [&text, &html] {
+                assert!(body.contains("P-0042"), "{body}");
+                assert!(body.contains("Bakkerij de Vries"), "{body}");
+                assert!(body.contains("the employee"), "{body}");
+                assert!(!body.contains("Eerste ziektedag"), "{body}");
+            }
+        }
+        let report = mails.iter().find(|m| m.parsed().subject() == Some("New sick report")).unwrap();
+        assert!(text_and_html(report).0.contains("Expected duration: up to 6 weeks"));
     }
 
     async fn first_sick_day_in_the_future_is_refused(backend) {

@@ -15,17 +15,26 @@ use super::queries::{find, find_open, Owner};
 use crate::audit::{self, Actor};
 use crate::db::schema::{absence_corrections, absence_partial_recoveries, absences, employees};
 use crate::db::{is_unique_violation, now, ChangedEmployees, DbConnection};
+use crate::domain::Language;
 use crate::employers::employees::lock_employer;
 use crate::employers::models::Employer;
 use crate::error::ApiError;
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
 
-/// Who acts, and where e-mails link to.
+/// Who acts.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub actor: Actor,
-    pub portal_url: String,
+}
+
+impl Change {
+    fn reported_by(&self) -> ReportedBy {
+        match self.actor {
+            Actor::Employee(_) => ReportedBy::Employee,
+            Actor::Client(_) => ReportedBy::Employer,
+        }
+    }
 }
 
 fn open_conflict() -> ApiError {
@@ -68,23 +77,43 @@ fn record(
 }
 
 /// The employer's absence and arbodienst addresses (the latter if set).
-fn recipients(conn: &mut DbConnection, employer_id: &str) -> Result<Vec<String>, ApiError> {
+/// Whom an absence e-mail goes to and what names it: the employer's absence address and its
+/// arbodienst, in the employer's notification language.
+struct Notified {
+    recipients: Vec<String>,
+    language: Language,
+    employer_name: String,
+    employee_name: String,
+    personnel_number: Option<String>,
+}
+
+fn notified(
+    conn: &mut DbConnection,
+    employer_id: &str,
+    employee_id: &str,
+) -> Result<Notified, ApiError> {
     use crate::db::schema::employers;
     let employer = employers::table
         .find(employer_id)
         .select(Employer::as_select())
         .first(conn)?;
-    Ok(std::iter::once(employer.absence_email)
-        .chain(employer.arbodienst_email.filter(|a| !a.trim().is_empty()))
-        .collect())
-}
-
-fn employee_name(conn: &mut DbConnection, employee_id: &str) -> Result<String, ApiError> {
-    let (first, last) = employees::table
+    let (first, last, external_id) = employees::table
         .find(employee_id)
-        .select((employees::first_name, employees::last_name))
-        .first::<(String, String)>(conn)?;
-    Ok(format!("{first} {last}").trim().to_string())
+        .select((
+            employees::first_name,
+            employees::last_name,
+            employees::external_id,
+        ))
+        .first::<(String, String, Option<String>)>(conn)?;
+    Ok(Notified {
+        recipients: std::iter::once(employer.absence_email)
+            .chain(employer.arbodienst_email.filter(|a| !a.trim().is_empty()))
+            .collect(),
+        language: Language::parse(&employer.notification_language).unwrap_or_default(),
+        employer_name: employer.name,
+        employee_name: format!("{first} {last}").trim().to_string(),
+        personnel_number: external_id.filter(|id| !id.trim().is_empty()),
+    })
 }
 
 /// Records a new sick report for `employee_id`, linking it to the previous absence when its
@@ -168,23 +197,27 @@ pub fn report(
             EventKind::AbsenceReported,
             event_data(&row),
         )?;
-        let employee_name = employee_name(conn, employee_id)?;
-        for to in recipients(conn, employer_id)? {
+        let notified = notified(conn, employer_id, employee_id)?;
+        for to in notified.recipients {
             enqueue_email(
                 conn,
                 &EmailMessage::AbsenceReported {
                     to,
-                    employee_name: employee_name.clone(),
+                    language: notified.language,
+                    employer_name: notified.employer_name.clone(),
+                    personnel_number: notified.personnel_number.clone(),
+                    employee_name: notified.employee_name.clone(),
                     first_sick_day: row.first_sick_day,
                     hours_worked_first_day: row.hours_worked(),
                     phone: row.phone.clone(),
                     care_address: row.care_address.clone(),
-                    expected_duration: report.expected_duration.map(|d| d.label_nl().into()),
+                    expected_duration: report
+                        .expected_duration
+                        .map(|d| d.label(notified.language).into()),
                     safety_net: row.safety_net,
                     occupational_accident: row.occupational_accident,
                     third_party_accident: row.third_party_accident,
                     reported_by: reported_by.as_str().into(),
-                    portal_url: change.portal_url.clone(),
                 },
             )?;
         }
@@ -246,16 +279,19 @@ pub fn recover(
             EventKind::AbsenceRecovered,
             event_data(&row),
         )?;
-        let employee_name = employee_name(conn, &row.employee_id)?;
-        for to in recipients(conn, &row.employer_id)? {
+        let notified = notified(conn, &row.employer_id, &row.employee_id)?;
+        for to in notified.recipients {
             enqueue_email(
                 conn,
                 &EmailMessage::AbsenceRecovered {
                     to,
-                    employee_name: employee_name.clone(),
+                    language: notified.language,
+                    employer_name: notified.employer_name.clone(),
+                    personnel_number: notified.personnel_number.clone(),
+                    employee_name: notified.employee_name.clone(),
                     first_sick_day: row.first_sick_day,
                     recovered_on: recovery.recovered_on,
-                    portal_url: change.portal_url.clone(),
+                    reported_by: change.reported_by().as_str().into(),
                 },
             )?;
         }

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, TimeDelta};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::Language;
 use crate::error::{ApiError, FieldError};
 
 /// How far back a first sick day may lie (SPEC §2.6).
@@ -61,8 +62,21 @@ impl ExpectedDuration {
         Self::ALL.into_iter().find(|d| d.as_str() == text)
     }
 
-    /// The Dutch label used in e-mails to the employer.
-    pub fn label_nl(self) -> &'static str {
+    /// The label used in e-mails to the employer and the arbodienst.
+    pub fn label(self, language: Language) -> &'static str {
+        match language {
+            Language::Nl => self.label_nl(),
+            Language::En => match self {
+                ExpectedDuration::UpTo1Week => "up to 1 week",
+                ExpectedDuration::UpTo2Weeks => "up to 2 weeks",
+                ExpectedDuration::UpTo6Weeks => "up to 6 weeks",
+                ExpectedDuration::LongerThan6Weeks => "longer than 6 weeks",
+                ExpectedDuration::Unknown => "unknown",
+            },
+        }
+    }
+
+    fn label_nl(self) -> &'static str {
         match self {
             ExpectedDuration::UpTo1Week => "tot 1 week",
             ExpectedDuration::UpTo2Weeks => "tot 2 weken",

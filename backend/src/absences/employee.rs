@@ -25,10 +25,9 @@ fn owner(employee: &AuthenticatedEmployee) -> Owner {
     }
 }
 
-fn change(employee: &AuthenticatedEmployee, state: &AppState) -> Change {
+fn change(employee: &AuthenticatedEmployee) -> Change {
     Change {
         actor: Actor::Employee(employee.employee_id.clone()),
-        portal_url: state.settings.public_url.to_string(),
     }
 }
 
@@ -51,7 +50,7 @@ pub async fn report_sick(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let report = SickReport::parse(body.into_inner(), today())?;
-    let change = change(&employee, &state);
+    let change = change(&employee);
     let absence = state
         .db
         .run_changing(move |conn, changed| {
@@ -192,7 +191,7 @@ pub async fn recover_mine(
     body: crate::web::input::Json<RecoveryRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Absence>, ApiError> {
-    let (owner, change) = (owner(&employee), change(&employee, &state));
+    let (owner, change) = (owner(&employee), change(&employee));
     let request = body.into_inner();
     let today = today();
     let absence = state
@@ -234,7 +233,7 @@ pub async fn partially_recover_mine(
     body: crate::web::input::Json<PartialRecoveryRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Absence>, ApiError> {
-    let (owner, change) = (owner(&employee), change(&employee, &state));
+    let (owner, change) = (owner(&employee), change(&employee));
     let request = body.into_inner();
     let today = today();
     let absence = state

@@ -33,10 +33,9 @@ fn owner(employer_id: &str) -> Owner {
     }
 }
 
-fn change(client_id: &str, state: &AppState) -> Change {
+fn change(client_id: &str) -> Change {
     Change {
         actor: Actor::Client(client_id.to_string()),
-        portal_url: state.settings.public_url.to_string(),
     }
 }
 
@@ -203,7 +202,7 @@ pub async fn correct(
     body: crate::web::input::Json<CorrectionRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsence>, ApiError> {
-    let change = change(&client.client_id, &state);
+    let change = change(&client.client_id);
     let request = body.into_inner();
     let today = today();
     let absence = state
@@ -246,7 +245,7 @@ pub async fn report_for_employee(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let report = SickReport::parse(body.into_inner(), today())?;
-    let change = change(&client.client_id, &state);
+    let change = change(&client.client_id);
     let absence = state
         .db
         .run_changing(move |conn, changed| {
@@ -293,7 +292,7 @@ pub async fn recover(
     body: crate::web::input::Json<RecoveryRequest>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsence>, ApiError> {
-    let change = change(&client.client_id, &state);
+    let change = change(&client.client_id);
     let request = body.into_inner();
     let today = today();
     let absence = state
@@ -335,7 +334,7 @@ pub async fn cancel(
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsence>, ApiError> {
     let reason = CancelRequest::parse_body(&body)?;
-    let change = change(&client.client_id, &state);
+    let change = change(&client.client_id);
     let absence = state
         .db
         .run_changing(move |conn, changed| {

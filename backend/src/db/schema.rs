@@ -9,6 +9,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         mfa_required -> Bool,
+        notification_language -> Text,
     }
 }
 

@@ -15,6 +15,7 @@ use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
 use crate::db::{now, DbConnection};
+use crate::domain::Language;
 use crate::error::{
     ApiError, Invalid, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };
@@ -40,6 +41,8 @@ pub struct EmployerPatch {
     pub case_manager: Option<Option<ContactPerson>>,
     /// Require a second factor of every employee at login (default `true`).
     pub mfa_required: Option<bool>,
+    /// The language of the sick-report and recovery e-mails (`nl` or `en`).
+    pub notification_language: Option<Language>,
 }
 
 impl EmployerPatch {
@@ -73,6 +76,7 @@ impl EmployerPatch {
                 absence_email,
                 arbodienst_email,
                 mfa_required: self.mfa_required,
+                notification_language: self.notification_language.map(|l| l.as_str().to_string()),
                 updated_at: Some(now()),
             },
             contact_changes,

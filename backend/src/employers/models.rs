@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{api_clients, employers};
+use crate::domain::Language;
 use crate::web::input::present_or_null;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -16,6 +17,7 @@ pub struct Employer {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub mfa_required: bool,
+    pub notification_language: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -36,6 +38,7 @@ pub struct EmployerChanges {
     pub absence_email: Option<String>,
     pub arbodienst_email: Option<Option<String>>,
     pub mfa_required: Option<bool>,
+    pub notification_language: Option<String>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -82,6 +85,9 @@ pub struct EmployerResponse {
     /// password; on unless turned off. An employee without one is led through setting it up at
     /// the next login and reaches nothing else until it is done.
     pub mfa_required: bool,
+    /// The language of the sick-report and recovery e-mails to the absence address and the
+    /// arbodienst (`nl` unless chosen).
+    pub notification_language: Language,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -95,6 +101,7 @@ impl EmployerResponse {
             absence_email: e.absence_email,
             arbodienst_email: e.arbodienst_email,
             mfa_required: e.mfa_required,
+            notification_language: Language::parse(&e.notification_language).unwrap_or_default(),
             created_at: e.created_at.and_utc(),
             updated_at: e.updated_at.and_utc(),
         }

@@ -64,31 +64,48 @@ pub enum EmailMessage {
         employer_name: String,
         portal_url: String,
     },
-    /// A new sick report, to the employer's absence address and the arbodienst (Dutch). Only
-    /// the fields an employer may lawfully ask for; never anything medical.
+    /// A new sick report, to the employer's absence address and the arbodienst, in the
+    /// employer's notification language. Only the fields an employer may lawfully ask for,
+    /// never anything medical; enough for a case manager to act on the e-mail alone. No link:
+    /// neither recipient has a portal to open.
     AbsenceReported {
         to: String,
+        // Defaults: messages queued before these fields existed still render (in Dutch).
+        #[serde(default)]
+        language: Language,
+        #[serde(default)]
+        employer_name: String,
+        /// The employer's own number for the employee (`external_id`).
+        #[serde(default)]
+        personnel_number: Option<String>,
         employee_name: String,
         first_sick_day: NaiveDate,
         hours_worked_first_day: Option<f64>,
         phone: Option<String>,
         care_address: Option<String>,
-        /// The Dutch label of the expected duration class.
+        /// The label of the expected duration class, in the message's language.
         expected_duration: Option<String>,
         safety_net: Option<bool>,
         occupational_accident: Option<bool>,
         third_party_accident: Option<bool>,
         /// `employee` or `employer`.
         reported_by: String,
-        portal_url: String,
     },
-    /// A recovery, to the employer's absence address and the arbodienst (Dutch).
+    /// A recovery, to the same recipients as the sick report, in the same way.
     AbsenceRecovered {
         to: String,
+        #[serde(default)]
+        language: Language,
+        #[serde(default)]
+        employer_name: String,
+        #[serde(default)]
+        personnel_number: Option<String>,
         employee_name: String,
         first_sick_day: NaiveDate,
         recovered_on: NaiveDate,
-        portal_url: String,
+        /// `employee` or `employer`; empty in messages queued before it was kept.
+        #[serde(default)]
+        reported_by: String,
     },
     /// A document was made visible in the employee's dossier. Carries only a link to the
     /// dossier: never the document, never its title (which could be medical).
@@ -135,24 +152,22 @@ impl EmailMessage {
             | EmailMessage::EmailChangeConfirmation { language, .. }
             | EmailMessage::EmailChangeNotice { language, .. }
             | EmailMessage::MfaReset { language, .. }
+            | EmailMessage::AbsenceReported { language, .. }
+            | EmailMessage::AbsenceRecovered { language, .. }
             | EmailMessage::DocumentPublished { language, .. } => *language,
-            // Employer-side messages: Dutch (the employer and arbodienst are Dutch parties).
-            EmailMessage::AbsenceReported { .. } | EmailMessage::AbsenceRecovered { .. } => {
-                Language::Nl
-            }
         }
     }
 
-    fn link(&self) -> &str {
+    /// The page the message links to, where its recipient can open one.
+    fn link(&self) -> Option<&str> {
         match self {
-            EmailMessage::Invitation { activation_url, .. } => activation_url,
-            EmailMessage::PasswordReset { reset_url, .. } => reset_url,
-            EmailMessage::EmailChangeConfirmation { confirm_url, .. } => confirm_url,
+            EmailMessage::Invitation { activation_url, .. } => Some(activation_url),
+            EmailMessage::PasswordReset { reset_url, .. } => Some(reset_url),
+            EmailMessage::EmailChangeConfirmation { confirm_url, .. } => Some(confirm_url),
             EmailMessage::EmailChangeNotice { portal_url, .. }
-            | EmailMessage::MfaReset { portal_url, .. } => portal_url,
-            EmailMessage::AbsenceReported { portal_url, .. }
-            | EmailMessage::AbsenceRecovered { portal_url, .. }
-            | EmailMessage::DocumentPublished { portal_url, .. } => portal_url,
+            | EmailMessage::MfaReset { portal_url, .. }
+            | EmailMessage::DocumentPublished { portal_url, .. } => Some(portal_url),
+            EmailMessage::AbsenceReported { .. } | EmailMessage::AbsenceRecovered { .. } => None,
         }
     }
 
@@ -209,12 +224,14 @@ pub fn enqueue_email(conn: &mut DbConnection, message: &EmailMessage) -> Result<
         .to()
         .parse::<lettre::Address>()
         .map_err(|e| ApiError::internal(anyhow::anyhow!("e-mail recipient is invalid: {e}")))?;
-    let link = url::Url::parse(message.link())
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("e-mail link is not absolute: {e}")))?;
-    if !matches!(link.scheme(), "http" | "https") {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "e-mail link must be http(s)"
-        )));
+    if let Some(link) = message.link() {
+        let link = url::Url::parse(link)
+            .map_err(|e| ApiError::internal(anyhow::anyhow!("e-mail link is not absolute: {e}")))?;
+        if !matches!(link.scheme(), "http" | "https") {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "e-mail link must be http(s)"
+            )));
+        }
     }
     let payload = serde_json::to_string(message)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("cannot serialise e-mail: {e}")))?;
@@ -329,6 +346,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/email/absence_recovered.nl.html"),
     ),
     (
+        "email/absence_reported.en.txt",
+        include_str!("../../templates/email/absence_reported.en.txt"),
+    ),
+    (
+        "email/absence_reported.en.html",
+        include_str!("../../templates/email/absence_reported.en.html"),
+    ),
+    (
+        "email/absence_recovered.en.txt",
+        include_str!("../../templates/email/absence_recovered.en.txt"),
+    ),
+    (
+        "email/absence_recovered.en.html",
+        include_str!("../../templates/email/absence_recovered.en.html"),
+    ),
+    (
         "email/document_published.nl.txt",
         include_str!("../../templates/email/document_published.nl.txt"),
     ),
@@ -418,6 +451,8 @@ impl Templates {
                 ..
             } => context! { first_name, employer_name, portal_url },
             EmailMessage::AbsenceReported {
+                employer_name,
+                personnel_number,
                 employee_name,
                 first_sick_day,
                 hours_worked_first_day,
@@ -428,9 +463,10 @@ impl Templates {
                 occupational_accident,
                 third_party_accident,
                 reported_by,
-                portal_url,
                 ..
             } => context! {
+                employer_name,
+                personnel_number,
                 employee_name,
                 first_sick_day => long_date(*first_sick_day, language),
                 hours_worked => hours_worked_first_day.map(|h| dutch_hours(h, language)),
@@ -440,20 +476,23 @@ impl Templates {
                 safety_net => safety_net.map(|b| yes_no(b, language)),
                 occupational_accident => occupational_accident.map(|b| yes_no(b, language)),
                 third_party_accident => third_party_accident.map(|b| yes_no(b, language)),
-                by_employer => reported_by == "employer",
-                portal_url,
+                reported_by,
             },
             EmailMessage::AbsenceRecovered {
+                employer_name,
+                personnel_number,
                 employee_name,
                 first_sick_day,
                 recovered_on,
-                portal_url,
+                reported_by,
                 ..
             } => context! {
+                employer_name,
+                personnel_number,
                 employee_name,
                 first_sick_day => long_date(*first_sick_day, language),
                 recovered_on => long_date(*recovered_on, language),
-                portal_url,
+                reported_by,
             },
             EmailMessage::DocumentPublished {
                 first_name,

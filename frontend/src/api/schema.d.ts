@@ -1823,6 +1823,7 @@ export interface components {
             /** @description Require a second factor of every employee at login (default `true`). */
             mfa_required?: boolean | null;
             name?: string | null;
+            notification_language?: null | components["schemas"]["Language"];
         };
         /** @description The employer as the API shows it. */
         EmployerResponse: components["schemas"]["DossierContacts"] & {
@@ -1841,6 +1842,11 @@ export interface components {
              */
             mfa_required: boolean;
             name: string;
+            /**
+             * @description The language of the sick-report and recovery e-mails to the absence address and the
+             *     arbodienst (`nl` unless chosen).
+             */
+            notification_language: components["schemas"]["Language"];
             /** Format: date-time */
             updated_at: string;
         };
