@@ -49,6 +49,8 @@ pub struct Settings {
     pub frontend_dir: PathBuf,
     pub max_json_body_bytes: usize,
     pub client_token_ttl: Duration,
+    /// How often the server looks for Poortwachter steps that became late.
+    pub overdue_check_interval: Duration,
     pub outbox: OutboxSettings,
     pub webhooks: WebhookSettings,
     pub accounts: AccountSettings,
@@ -275,6 +277,9 @@ impl Settings {
                 5 * 1024 * 1024,
             )?,
             client_token_ttl: seconds(&get, "VERZUIM_CLIENT_TOKEN_TTL_SECONDS", 900)?,
+            overdue_check_interval: Duration::from_millis(
+                parse_number(&get, "VERZUIM_OVERDUE_CHECK_MS", 600_000u64)?.max(1),
+            ),
             outbox: outbox_settings(&get)?,
             webhooks: WebhookSettings::from_lookup(&get)?,
             accounts: AccountSettings {

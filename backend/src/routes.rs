@@ -85,6 +85,7 @@ fn scope_description(scope: Scope) -> &'static str {
         Scope::DocumentsRead => "Read dossier documents",
         Scope::DocumentsWrite => "Publish, change and delete dossier documents",
         Scope::WebhooksManage => "Manage webhooks and read the event feed",
+        Scope::PoortwachterWrite => "Record Poortwachter steps done outside the dossier",
     }
 }
 

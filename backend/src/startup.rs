@@ -30,6 +30,7 @@ pub struct Application {
     _outbox_worker: OutboxWorker,
     /// Removes orphaned document files; ends with the application too.
     _document_sweeper: dossier::sweeper::DocumentSweeper,
+    _overdue_steps: crate::absences::overdue::OverdueSteps,
     /// On PostgreSQL, hears other instances' changes for the read cache.
     _change_listener: Option<ChangeListener>,
 }
@@ -112,6 +113,10 @@ impl Application {
         let storage = crate::storage::from_settings(&settings)?;
         let document_sweeper =
             dossier::sweeper::DocumentSweeper::start(db.clone(), storage.clone());
+        let overdue_steps = crate::absences::overdue::OverdueSteps::start(
+            db.clone(),
+            settings.overdue_check_interval,
+        );
         let change_listener = db.listen_for_changes()?;
         let state = web::Data::new(AppState {
             webauthn: crate::auth::relying_party::from_public_url(&settings.public_url),
@@ -188,6 +193,7 @@ impl Application {
             metrics: metrics_server,
             _outbox_worker: outbox_worker,
             _document_sweeper: document_sweeper,
+            _overdue_steps: overdue_steps,
             _change_listener: change_listener,
         })
     }

@@ -562,7 +562,7 @@ on_both_databases! {
             .unwrap()
             .clone();
         assert_eq!(problem_analysis["due_date"], days_ahead(2));
-        assert_eq!(problem_analysis["status"], "next");
+        assert_eq!(problem_analysis["status"], "due");
     }
 
     async fn report_29_days_after_recovery_is_not_linked(backend) {
@@ -599,7 +599,7 @@ on_both_databases! {
         assert!(second["linked_to"].is_null());
     }
 
-    async fn timeline_has_exactly_one_next(backend) {
+    async fn timeline_has_one_step_due_and_the_undone_past_ones_late(backend) {
         let world = World::new(backend).await;
         let absence = world.report(json!({"first_sick_day": days_ago(10)})).await;
         let response = world
@@ -610,12 +610,12 @@ on_both_databases! {
         assert_eq!(timeline["absence_id"], absence["id"]);
         assert_eq!(timeline["current_week"], 2);
         let milestones = timeline["milestones"].as_array().unwrap();
-        let next: Vec<&Value> = milestones.iter().filter(|m| m["status"] == "next").collect();
-        assert_eq!(next.len(), 1);
-        assert_eq!(next[0]["key"], "problem_analysis");
+        let due: Vec<&Value> = milestones.iter().filter(|m| m["status"] == "due").collect();
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0]["key"], "problem_analysis");
         assert_eq!(milestones[0]["key"], "arbodienst_report");
         assert_eq!(milestones[0]["due_date"], days_ago(3));
-        assert_eq!(milestones[0]["status"], "past");
+        assert_eq!(milestones[0]["status"], "late", "nothing shows the week-1 report done");
         let first_year = milestones
             .iter()
             .find(|m| m["key"] == "first_year_evaluation")

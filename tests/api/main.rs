@@ -17,6 +17,7 @@ mod oauth;
 mod openapi;
 mod operations;
 mod passkeys;
+mod poortwachter;
 mod resilience;
 mod security;
 mod webhooks;

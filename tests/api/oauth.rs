@@ -53,7 +53,7 @@ on_both_databases! {
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["token_type"], "Bearer");
         assert_eq!(body["expires_in"], 900);
-        assert_eq!(body["scope"], "employees:read employees:write absences:read absences:write documents:read documents:write webhooks:manage");
+        assert_eq!(body["scope"], "employees:read employees:write absences:read absences:write documents:read documents:write webhooks:manage poortwachter:write");
         let employer: Value = get_employer(&app, body["access_token"].as_str().unwrap()).await.json().await.unwrap();
         assert_eq!(employer["id"], employer_id.as_str());
         assert_eq!(employer["name"], "Bakkerij de Vries");

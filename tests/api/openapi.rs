@@ -340,7 +340,7 @@ fn accepted_scopes(operation: &serde_json::Value) -> Vec<String> {
         .collect()
 }
 
-const ALL_SCOPES: [&str; 7] = [
+const ALL_SCOPES: [&str; 8] = [
     "employees:read",
     "employees:write",
     "absences:read",
@@ -348,6 +348,7 @@ const ALL_SCOPES: [&str; 7] = [
     "documents:read",
     "documents:write",
     "webhooks:manage",
+    "poortwachter:write",
 ];
 
 /// Fills a documented path with ids no employer has (a foreign id answers like these).

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::domain::{
-    CorrectionInput, PartialRecoveryReport, Recovery, SickReport, LINK_WINDOW_DAYS,
+    CorrectionInput, PartialRecoveryReport, Recovery, SickReport, StepRecord, LINK_WINDOW_DAYS,
 };
 use super::models::{AbsenceRow, AbsenceStatus, CorrectionRow, PartialRecoveryRow, ReportedBy};
 use super::queries::{find, find_open, Owner};
@@ -76,7 +76,6 @@ fn record(
     )
 }
 
-/// The employer's absence and arbodienst addresses (the latter if set).
 /// Whom an absence e-mail goes to and what names it: the employer's absence address and its
 /// arbodienst, in the employer's notification language.
 struct Notified {
@@ -483,5 +482,107 @@ pub fn cancel(
             event_data(&row),
         )?;
         Ok(row)
+    })
+}
+
+/// Records a Poortwachter step done outside the dossier (the week-42 report to UWV, say), once
+/// per step of the absence: 409 when it is done already (by a document or a record).
+pub fn record_step(
+    conn: &mut DbConnection,
+    owner: &Owner,
+    id: &str,
+    step: &StepRecord,
+    today: NaiveDate,
+    actor: &Actor,
+) -> Result<AbsenceRow, ApiError> {
+    use crate::db::schema::absence_steps;
+    crate::db::write_transaction(conn, |conn| {
+        let row = lock_and_find(conn, owner, id)?;
+        if row.status() == AbsenceStatus::Cancelled {
+            return Err(ApiError::Conflict("This absence was cancelled.".into()));
+        }
+        if step.done_on < row.counting_from || step.done_on > today {
+            return Err(ApiError::invalid(
+                "done_on",
+                "must lie between the (linked) first sick day and today",
+            ));
+        }
+        if super::queries::completions(conn, &row)?.contains_key(&step.key) {
+            return Err(ApiError::Conflict(format!(
+                "The step `{}` is done already.",
+                step.key
+            )));
+        }
+        let (actor_type, actor_id) = actor.parts();
+        let inserted = diesel::insert_into(absence_steps::table)
+            .values((
+                absence_steps::absence_id.eq(&row.id),
+                absence_steps::step_key.eq(&step.key),
+                absence_steps::done_on.eq(step.done_on),
+                absence_steps::note.eq(&step.note),
+                absence_steps::recorded_by_type.eq(actor_type),
+                absence_steps::recorded_by_id.eq(actor_id),
+                absence_steps::created_at.eq(now()),
+            ))
+            .execute(conn);
+        match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(ApiError::Conflict(format!(
+                    "The step `{}` is done already.",
+                    step.key
+                )))
+            }
+            other => {
+                other?;
+            }
+        }
+        audit::record(
+            conn,
+            &row.employer_id,
+            actor,
+            "poortwachter.step_recorded",
+            ("absence", &row.id),
+        )?;
+        Ok(row)
+    })
+}
+
+/// Raises `poortwachter.step_overdue` for a late step, once: the `overdue_steps` row and the
+/// event commit together, and a second attempt (another worker, a restart after a crash)
+/// meets the row and raises nothing. Answers whether it raised.
+pub fn raise_overdue(
+    conn: &mut DbConnection,
+    row: &AbsenceRow,
+    step_key: &str,
+    due_on: NaiveDate,
+) -> Result<bool, ApiError> {
+    use crate::db::schema::overdue_steps;
+    crate::db::write_transaction(conn, |conn| {
+        let inserted = diesel::insert_into(overdue_steps::table)
+            .values((
+                overdue_steps::absence_id.eq(&row.id),
+                overdue_steps::step_key.eq(step_key),
+                overdue_steps::due_on.eq(due_on),
+                overdue_steps::raised_at.eq(now()),
+            ))
+            .execute(conn);
+        match inserted {
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            other => {
+                other?;
+            }
+        }
+        feed::record(
+            conn,
+            &row.employer_id,
+            EventKind::StepOverdue,
+            json!({
+                "absence_id": row.id,
+                "employee_id": row.employee_id,
+                "step": step_key,
+                "due_on": due_on,
+            }),
+        )?;
+        Ok(true)
     })
 }

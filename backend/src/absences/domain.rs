@@ -653,3 +653,66 @@ mod tests {
         assert!(parse(None, None, None).is_err());
     }
 }
+
+/// The longest note on a recorded step, in characters.
+pub const STEP_NOTE_MAX_CHARS: usize = 500;
+
+/// `{done_on, note?}`: a Poortwachter step done outside the dossier.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepRecordRequest {
+    /// When it was done: between the (linked) first sick day and today.
+    #[schema(required = true, value_type = String, format = Date, example = "2026-11-30")]
+    pub done_on: Option<String>,
+    /// A work note (at most 500 characters), e.g. "gemeld via UWV werkgeversportaal". Never a
+    /// diagnosis or anything about the nature of the illness.
+    pub note: Option<String>,
+}
+
+/// A step record whose key names a step of the law and whose date and note are well formed;
+/// the date's range is checked against the absence.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub key: String,
+    pub done_on: NaiveDate,
+    pub note: Option<String>,
+}
+
+impl StepRecord {
+    pub fn parse(key: &str, request: StepRecordRequest) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        if !super::timeline::is_step(key) {
+            errors.push(FieldError::new(
+                "key",
+                "is not a Poortwachter step (see the timeline's `key`s)",
+            ));
+        }
+        let done_on = match request.done_on.as_deref() {
+            None => Err("is required".to_string()),
+            Some(text) => parse_date(text),
+        }
+        .map_err(|message| errors.push(FieldError::new("done_on", message)))
+        .ok();
+        let note = request
+            .note
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        if note
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > STEP_NOTE_MAX_CHARS)
+        {
+            errors.push(FieldError::new(
+                "note",
+                format!("must be at most {STEP_NOTE_MAX_CHARS} characters"),
+            ));
+        }
+        match (errors.is_empty(), done_on) {
+            (true, Some(done_on)) => Ok(StepRecord {
+                key: key.to_string(),
+                done_on,
+                note,
+            }),
+            _ => Err(ApiError::Validation(errors)),
+        }
+    }
+}

@@ -11,7 +11,6 @@ use super::domain::{
 };
 use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
 use super::queries::{self, today, Owner, Position};
-use super::timeline_response;
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
 use crate::error::{ApiError, Conflict, Invalid, NotFound, Unauthorized};
@@ -255,8 +254,8 @@ pub async fn partially_recover_mine(
 
 /// The Poortwachter timeline of the employee's open absence.
 ///
-/// The legal milestones of the Gatekeeper Act counted from the (linked) first sick day, with
-/// which are past and which is next. Without an open absence the list is empty.
+/// The steps of the Gatekeeper Act counted from the (linked) first sick day: which are done,
+/// which is due next, and which are late. Without an open absence: 404.
 #[utoipa::path(
     tag = "absences",
     security(("employee_bearer" = [])),
@@ -271,12 +270,13 @@ pub async fn my_timeline(
     employee: AuthenticatedEmployee,
     state: web::Data<AppState>,
 ) -> Result<web::Json<TimelineResponse>, ApiError> {
-    let row = state
+    let timeline = state
         .db
         .run(move |conn| {
-            queries::find_open(conn, &employee.employer_id, &employee.employee_id)?
-                .ok_or(ApiError::NotFound)
+            let row = queries::find_open(conn, &employee.employer_id, &employee.employee_id)?
+                .ok_or(ApiError::NotFound)?;
+            queries::timeline_view(conn, &row, today())
         })
         .await?;
-    Ok(web::Json(timeline_response(&row, today())))
+    Ok(web::Json(timeline))
 }

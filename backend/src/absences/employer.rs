@@ -11,15 +11,14 @@ use utoipa::IntoParams;
 use super::changes::{self, Change};
 use super::domain::{
     CancelRequest, CorrectionInput, CorrectionRequest, Recovery, RecoveryRequest, SickReport,
-    SickReportRequest,
+    SickReportRequest, StepRecord, StepRecordRequest,
 };
 use super::models::{
     AbsenceStatus, EmployerAbsence, EmployerAbsencePage, ReportedBy, TimelineResponse,
 };
 use super::queries::{self, today, ListFilter, Owner, Position};
-use super::timeline_response;
 use crate::audit::Actor;
-use crate::auth::scopes::{AbsencesRead, AbsencesWrite};
+use crate::auth::scopes::{AbsencesRead, AbsencesWrite, PoortwachterWrite};
 use crate::auth::EmployerClient;
 use crate::employers::employees::find_employee;
 use crate::error::{ApiError, Conflict, FieldError, Invalid, NotFound, Unauthorized};
@@ -144,6 +143,9 @@ pub async fn get_one(
 }
 
 /// The Poortwachter timeline of one absence. The read is audited.
+///
+/// Every step with its due date and status (`done`, `due`, `late`, `upcoming`,
+/// `not_applicable`); a done step says when, and which document completed it.
 #[utoipa::path(
     tag = "absences",
     security(("employer_oauth" = ["absences:read"])),
@@ -161,20 +163,20 @@ pub async fn timeline(
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<TimelineResponse>, ApiError> {
-    let row = state
+    let view = state
         .db
         .run(move |conn| {
             let row = queries::find(conn, &owner(&client.employer_id), &id)?;
+            if row.status() == AbsenceStatus::Cancelled {
+                return Err(ApiError::Conflict(
+                    "A cancelled absence has no timeline.".into(),
+                ));
+            }
             queries::audit_read(conn, &row, &Actor::Client(client.client_id.clone()))?;
-            Ok(row)
+            queries::timeline_view(conn, &row, today())
         })
         .await?;
-    if row.status() == AbsenceStatus::Cancelled {
-        return Err(ApiError::Conflict(
-            "A cancelled absence has no timeline.".into(),
-        ));
-    }
-    Ok(web::Json(timeline_response(&row, today())))
+    Ok(web::Json(view))
 }
 
 /// Correct the dates of an absence; the reason is kept in its correction history.
@@ -350,4 +352,56 @@ pub async fn cancel(
         })
         .await?;
     Ok(web::Json(absence))
+}
+
+/// Record a Poortwachter step done outside the dossier.
+///
+/// For steps no document here shows done — the week-42 report to UWV (`uwv_sick_report`),
+/// say, or a problem analysis kept elsewhere. `key` is one of the timeline's step keys;
+/// `done_on` lies between the (linked) first sick day and today. A step is done once: 409 when
+/// a document or an earlier record completed it. Answers the updated timeline. Needs
+/// `poortwachter:write`.
+#[utoipa::path(
+    tag = "absences",
+    security(("employer_oauth" = ["poortwachter:write"])),
+    params(
+        ("id" = String, Path, format = Uuid),
+        ("key" = String, Path, description = "The step, e.g. `uwv_sick_report` or `evaluation_2`"),
+    ),
+    request_body = StepRecordRequest,
+    responses(
+        (status = 200, body = TimelineResponse),
+        Invalid,
+        Unauthorized,
+        crate::error::Forbidden,
+        NotFound,
+        Conflict,
+    )
+)]
+#[post("/absences/{id}/steps/{key}")]
+pub async fn record_step(
+    client: EmployerClient<PoortwachterWrite>,
+    path: web::Path<(String, String)>,
+    body: crate::web::input::Json<StepRecordRequest>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<TimelineResponse>, ApiError> {
+    let (id, key) = path.into_inner();
+    let step = StepRecord::parse(&key, body.into_inner())?;
+    let updated = state
+        .db
+        .run_changing(move |conn, changed| {
+            let today = today();
+            let row = changes::record_step(
+                conn,
+                &owner(&client.employer_id),
+                &id,
+                &step,
+                today,
+                &Actor::Client(client.client_id.clone()),
+            )?;
+            changed.employee(&row.employee_id);
+            queries::timeline_view(conn, &row, today)
+        })
+        .await?;
+    Ok(web::Json(updated))
 }

@@ -5,6 +5,7 @@
 //! - [`changes`]: every change, each in one transaction with its event, audit entry and
 //!   e-mails;
 //! - [`queries`]: reads and the views built from them;
+//! - [`overdue`]: the background job that raises `poortwachter.step_overdue` once per late step;
 //! - [`employee`] and [`employer`]: the handlers.
 
 pub mod changes;
@@ -12,13 +13,11 @@ pub mod domain;
 pub mod employee;
 pub mod employer;
 pub mod models;
+pub mod overdue;
 pub mod queries;
 pub mod timeline;
 
-use chrono::NaiveDate;
 use utoipa_actix_web::service_config::ServiceConfig;
-
-use models::{AbsenceRow, TimelineResponse};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(employee::report_sick)
@@ -30,21 +29,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(employer::list)
         .service(employer::get_one)
         .service(employer::timeline)
+        .service(employer::record_step)
         .service(employer::correct)
         .service(employer::report_for_employee)
         .service(employer::recover)
         .service(employer::cancel);
-}
-
-/// The timeline of `row` as of `today` (counted from the chain's first sick day).
-fn timeline_response(row: &AbsenceRow, today: NaiveDate) -> TimelineResponse {
-    let reference = row.recovered_on.map_or(today, |r| r.min(today));
-    TimelineResponse {
-        absence_id: row.id.clone(),
-        counting_from: row.counting_from,
-        current_week: timeline::week_of(row.counting_from, reference),
-        milestones: timeline::timeline(row.counting_from, today, row.recovered_on),
-    }
 }
 
 #[cfg(test)]

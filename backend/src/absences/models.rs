@@ -233,7 +233,7 @@ pub struct TimelineResponse {
     /// The current week (week 1 starts on `counting_from`); for a recovered absence, the week
     /// of the recovery.
     pub current_week: u32,
-    /// In date order; exactly one is `next` while the absence is open and younger than 104
-    /// weeks.
+    /// Every step of the law in date order, each `done`, `due` (the next one to do), `late`,
+    /// `upcoming` or `not_applicable` (after a recovery).
     pub milestones: Vec<Milestone>,
 }

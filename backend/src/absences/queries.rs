@@ -9,8 +9,9 @@ use diesel::prelude::*;
 
 use super::models::{
     Absence, AbsenceRow, AbsenceStatus, Correction, CorrectionRow, EmployerAbsence,
-    PartialRecovery, PartialRecoveryRow,
+    PartialRecovery, PartialRecoveryRow, TimelineResponse,
 };
+use super::timeline::{self, Completion, Completions};
 use crate::audit::{self, Actor};
 use crate::db::schema::{absence_corrections, absence_partial_recoveries, absences};
 use crate::db::{DbConnection, MultiBackend};
@@ -29,6 +30,82 @@ pub struct Owner {
 
 pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
+}
+
+/// How the steps of `row`'s timeline were completed (SPEC §9): a document of a step's category
+/// uploaded for the employee while the chain of spells ran (from its first sick day to the
+/// recovery) completes that step, in upload order for the evaluations (the n-th completes
+/// `evaluation_n`); and the steps the employer recorded for any spell of the chain.
+pub fn completions(conn: &mut DbConnection, row: &AbsenceRow) -> Result<Completions, ApiError> {
+    use crate::db::schema::{absence_steps, documents};
+    let from = row.counting_from.and_time(chrono::NaiveTime::MIN);
+    let until = row
+        .recovered_on
+        .map(|day| (day + chrono::TimeDelta::days(1)).and_time(chrono::NaiveTime::MIN));
+    // The dossier's table read directly: which documents exist is all a step needs to know.
+    let uploaded: Vec<(String, String, chrono::NaiveDateTime)> = documents::table
+        .filter(documents::employer_id.eq(&row.employer_id))
+        .filter(documents::employee_id.eq(&row.employee_id))
+        .filter(documents::category.eq_any(STEP_CATEGORIES))
+        .filter(documents::created_at.ge(from))
+        .order((documents::created_at.asc(), documents::id.asc()))
+        .select((documents::id, documents::category, documents::created_at))
+        .load(conn)?;
+    let mut completions = Completions::new();
+    let mut evaluations = 0;
+    for (document_id, category, uploaded_at) in uploaded {
+        if until.is_some_and(|until| uploaded_at >= until) {
+            continue;
+        }
+        let key = if category == "evaluation" {
+            evaluations += 1;
+            format!("evaluation_{evaluations}")
+        } else {
+            category
+        };
+        completions.entry(key).or_insert(Completion {
+            done_on: uploaded_at.date(),
+            document_id: Some(document_id),
+        });
+    }
+    let recorded: Vec<(String, NaiveDate)> = absence_steps::table
+        .inner_join(absences::table)
+        .filter(absences::employee_id.eq(&row.employee_id))
+        .filter(absences::counting_from.eq(row.counting_from))
+        .select((absence_steps::step_key, absence_steps::done_on))
+        .load(conn)?;
+    for (key, done_on) in recorded {
+        completions.entry(key).or_insert(Completion {
+            done_on,
+            document_id: None,
+        });
+    }
+    Ok(completions)
+}
+
+/// The dossier categories whose documents complete the step of the same name.
+const STEP_CATEGORIES: [&str; 5] = [
+    "problem_analysis",
+    "plan_of_action",
+    "evaluation",
+    "first_year_evaluation",
+    "reintegration_report",
+];
+
+/// The timeline of `row` as of `today`, with how its steps were completed.
+pub fn timeline_view(
+    conn: &mut DbConnection,
+    row: &AbsenceRow,
+    today: NaiveDate,
+) -> Result<TimelineResponse, ApiError> {
+    let completions = completions(conn, row)?;
+    let reference = row.recovered_on.map_or(today, |r| r.min(today));
+    Ok(TimelineResponse {
+        absence_id: row.id.clone(),
+        counting_from: row.counting_from,
+        current_week: timeline::week_of(row.counting_from, reference),
+        milestones: timeline::timeline(row.counting_from, today, row.recovered_on, &completions),
+    })
 }
 
 /// The absence with this id if `owner` may see it; foreign, unknown and malformed ids are the

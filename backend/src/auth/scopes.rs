@@ -10,10 +10,11 @@ pub enum Scope {
     DocumentsRead,
     DocumentsWrite,
     WebhooksManage,
+    PoortwachterWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::EmployeesRead,
         Scope::EmployeesWrite,
         Scope::AbsencesRead,
@@ -21,6 +22,7 @@ impl Scope {
         Scope::DocumentsRead,
         Scope::DocumentsWrite,
         Scope::WebhooksManage,
+        Scope::PoortwachterWrite,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +34,7 @@ impl Scope {
             Scope::DocumentsRead => "documents:read",
             Scope::DocumentsWrite => "documents:write",
             Scope::WebhooksManage => "webhooks:manage",
+            Scope::PoortwachterWrite => "poortwachter:write",
         }
     }
 
@@ -104,6 +107,7 @@ required_scopes! {
     DocumentsRead => Some(Scope::DocumentsRead),
     DocumentsWrite => Some(Scope::DocumentsWrite),
     WebhooksManage => Some(Scope::WebhooksManage),
+    PoortwachterWrite => Some(Scope::PoortwachterWrite),
 }
 
 #[cfg(test)]

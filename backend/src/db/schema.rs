@@ -292,6 +292,31 @@ diesel::allow_tables_to_appear_in_same_query!(
 diesel::allow_tables_to_appear_in_same_query!(absences, employers);
 
 diesel::table! {
+    absence_steps (absence_id, step_key) {
+        absence_id -> Text,
+        step_key -> Text,
+        done_on -> Date,
+        note -> Nullable<Text>,
+        recorded_by_type -> Text,
+        recorded_by_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    overdue_steps (absence_id, step_key) {
+        absence_id -> Text,
+        step_key -> Text,
+        due_on -> Date,
+        raised_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(absence_steps -> absences (absence_id));
+diesel::joinable!(overdue_steps -> absences (absence_id));
+diesel::allow_tables_to_appear_in_same_query!(absences, absence_steps, overdue_steps);
+
+diesel::table! {
     events (id) {
         id -> BigInt,
         event_id -> Text,

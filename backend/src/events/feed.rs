@@ -44,10 +44,13 @@ pub enum EventKind {
     AbsenceCorrected,
     #[serde(rename = "document.published")]
     DocumentPublished,
+    /// A Poortwachter step passed its due date undone; raised once per step.
+    #[serde(rename = "poortwachter.step_overdue")]
+    StepOverdue,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::EmployeeInvited,
         EventKind::AbsenceReported,
         EventKind::AbsencePartiallyRecovered,
@@ -55,6 +58,7 @@ impl EventKind {
         EventKind::AbsenceCancelled,
         EventKind::AbsenceCorrected,
         EventKind::DocumentPublished,
+        EventKind::StepOverdue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,6 +70,7 @@ impl EventKind {
             EventKind::AbsenceCancelled => "absence.cancelled",
             EventKind::AbsenceCorrected => "absence.corrected",
             EventKind::DocumentPublished => "document.published",
+            EventKind::StepOverdue => "poortwachter.step_overdue",
         }
     }
 

@@ -1,0 +1,287 @@
+//! Poortwachter steps you can track (SPEC §9): a document of a step's category completes it, the
+//! employer records the steps done elsewhere, an undone step past its due date is late for
+//! employer and employee alike and raises `poortwachter.step_overdue` once.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeDelta, Utc};
+use diesel::prelude::*;
+use serde_json::{json, Value};
+use verzuim_tests::smtp::SmtpCapture;
+use verzuim_tests::{
+    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+};
+
+const EMPLOYEE: NewEmployee = NewEmployee {
+    email: "ayse.yilmaz@example.nl",
+    date_of_birth: "1985-03-09",
+    language: "nl",
+    password: "groene tulpen in de vaas",
+};
+const BOUNDARY: &str = "verzuim-steps-boundary";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+struct World {
+    app: TestApp,
+    employer: EmployerSession,
+    employee_id: String,
+    employee_token: String,
+    absence_id: String,
+    _smtp: SmtpCapture,
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+impl World {
+    /// An employee whose absence began `days` ago (moved back in the database: the API accepts
+    /// a first sick day at most 14 days back). `overdue_check_ms` sets the worker's pace.
+    async fn new(backend: Backend, days: i64, overdue_check_ms: u64) -> World {
+        let smtp = SmtpCapture::start().await;
+        let url = smtp.url();
+        let app = TestApp::spawn_with(backend, |env| {
+            env.insert("SMTP_URL".into(), url);
+            env.insert(
+                "VERZUIM_OVERDUE_CHECK_MS".into(),
+                overdue_check_ms.to_string(),
+            );
+            verzuim_tests::quick_outbox(env);
+        })
+        .await;
+        let employer = app.employer_session().await;
+        let employee_id = app
+            .activated_employee(&smtp, &employer.token, &EMPLOYEE)
+            .await;
+        let login: Value = app
+            .login(EMPLOYEE.email, EMPLOYEE.password)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let employee_token = login["access_token"].as_str().unwrap().to_string();
+        let reported = app
+            .http
+            .post(app.url("/api/v1/me/absences"))
+            .bearer_auth(&employee_token)
+            .json(&json!({"first_sick_day": today().to_string()}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(reported.status(), 201);
+        let absence: Value = reported.json().await.unwrap();
+        let absence_id = absence["id"].as_str().unwrap().to_string();
+        let began = (today() - TimeDelta::days(days)).to_string();
+        diesel::sql_query(format!(
+            "UPDATE absences SET first_sick_day = '{began}', counting_from = '{began}' WHERE id = '{absence_id}'"
+        ))
+        .execute(&mut app.db())
+        .unwrap();
+        World {
+            app,
+            employer,
+            employee_id,
+            employee_token,
+            absence_id,
+            _smtp: smtp,
+        }
+    }
+
+    async fn employer_timeline(&self) -> Value {
+        let response = self
+            .app
+            .http
+            .get(
+                self.app
+                    .url(&format!("/api/v1/absences/{}/timeline", self.absence_id)),
+            )
+            .bearer_auth(&self.employer.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn employee_timeline(&self) -> Value {
+        let response = self
+            .app
+            .http
+            .get(self.app.url("/api/v1/me/timeline"))
+            .bearer_auth(&self.employee_token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
+
+    async fn record(
+        &self,
+        token: &str,
+        absence_id: &str,
+        key: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.app
+            .http
+            .post(
+                self.app
+                    .url(&format!("/api/v1/absences/{absence_id}/steps/{key}")),
+            )
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn upload(&self, category: &str) -> Value {
+        let mut body = Vec::new();
+        for (name, value) in [
+            ("title", "Stuk"),
+            ("category", category),
+            ("document_date", &today().to_string()),
+            ("visible_to_employee", "true"),
+        ] {
+            body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"stuk.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
+        body.extend_from_slice(PDF);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let response = self
+            .app
+            .http
+            .post(
+                self.app
+                    .url(&format!("/api/v1/employees/{}/documents", self.employee_id)),
+            )
+            .bearer_auth(&self.employer.token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 201, "uploaded");
+        response.json().await.unwrap()
+    }
+
+    async fn overdue_events(&self) -> Vec<Value> {
+        let response = self
+            .app
+            .http
+            .get(self.app.url("/api/v1/events?after=0&limit=100"))
+            .bearer_auth(&self.employer.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let page: Value = response.json().await.unwrap();
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "poortwachter.step_overdue")
+            .cloned()
+            .collect()
+    }
+}
+
+fn step<'a>(timeline: &'a Value, key: &str) -> &'a Value {
+    timeline["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["key"] == key)
+        .unwrap()
+}
+
+on_both_databases! {
+    async fn a_document_of_the_steps_category_completes_it(backend) {
+        // Day 50: the week-1 report and the week-6 problem analysis are past their due dates.
+        let world = World::new(backend, 50, 600_000).await;
+        let before = world.employer_timeline().await;
+        assert_eq!(step(&before, "problem_analysis")["status"], "late");
+        assert_eq!(step(&before, "plan_of_action")["status"], "due");
+
+        let document = world.upload("problem_analysis").await;
+        let after = world.employer_timeline().await;
+        let analysis = step(&after, "problem_analysis");
+        assert_eq!(analysis["status"], "done");
+        assert_eq!(analysis["done_on"], today().to_string());
+        assert_eq!(analysis["document_id"], document["id"]);
+        // A document of another category completes nothing.
+        world.upload("correspondence").await;
+        assert_eq!(step(&world.employer_timeline().await, "arbodienst_report")["status"], "late");
+        // The employee sees the same steps.
+        assert_eq!(world.employee_timeline().await["milestones"], after["milestones"]);
+    }
+
+    async fn evaluations_are_completed_in_the_order_their_documents_arrive(backend) {
+        let world = World::new(backend, 120, 600_000).await;
+        world.upload("evaluation").await;
+        world.upload("evaluation").await;
+        let timeline = world.employer_timeline().await;
+        assert_eq!(step(&timeline, "evaluation_1")["status"], "done");
+        assert_eq!(step(&timeline, "evaluation_2")["status"], "done");
+        assert_ne!(step(&timeline, "evaluation_3")["status"], "done");
+    }
+
+    async fn the_employer_records_a_step_done_elsewhere_once(backend) {
+        let world = World::new(backend, 50, 600_000).await;
+        let token = world.employer.token.clone();
+        let reported_on = (today() - TimeDelta::days(48)).to_string();
+        let recorded = world.record(&token, &world.absence_id, "arbodienst_report",
+            json!({"done_on": reported_on, "note": "Gemeld via het portaal van de arbodienst"})).await;
+        assert_eq!(recorded.status(), 200);
+        let timeline: Value = recorded.json().await.unwrap();
+        assert_eq!(step(&timeline, "arbodienst_report")["status"], "done");
+        assert_eq!(step(&timeline, "arbodienst_report")["done_on"], reported_on);
+        assert!(step(&timeline, "arbodienst_report")["document_id"].is_null());
+
+        let again = world.record(&token, &world.absence_id, "arbodienst_report", json!({"done_on": reported_on})).await;
+        assert_problem(again, 409).await;
+        let unknown = assert_problem(world.record(&token, &world.absence_id, "evaluation_7", json!({"done_on": reported_on})).await, 400).await;
+        assert_eq!(unknown["errors"][0]["field"], "key");
+        let future = world.record(&token, &world.absence_id, "problem_analysis",
+            json!({"done_on": (today() + TimeDelta::days(1)).to_string()})).await;
+        assert_eq!(assert_problem(future, 400).await["errors"][0]["field"], "done_on");
+        let long_note = world.record(&token, &world.absence_id, "problem_analysis",
+            json!({"done_on": reported_on, "note": "x".repeat(501)})).await;
+        assert_problem(long_note, 400).await;
+        assert_eq!(step(&world.employer_timeline().await, "problem_analysis")["status"], "late", "nothing changed");
+    }
+
+    async fn recording_a_step_needs_the_poortwachter_scope_and_the_employers_own_absence(backend) {
+        let world = World::new(backend, 50, 600_000).await;
+        let narrow = world.app.create_client(&world.employer.employer_id, Some("absences:read absences:write"));
+        let narrow = world.app.token(&narrow).await;
+        let body = json!({"done_on": today().to_string()});
+        assert_problem(world.record(&narrow, &world.absence_id, "problem_analysis", body.clone()).await, 403).await;
+        let other = world.app.employer_session().await;
+        assert_problem(world.record(&other.token, &world.absence_id, "problem_analysis", body).await, 404).await;
+        assert_eq!(step(&world.employer_timeline().await, "problem_analysis")["status"], "late");
+    }
+
+    async fn a_late_step_raises_step_overdue_once(backend) {
+        let world = World::new(backend, 50, 50).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mut raised = world.overdue_events().await;
+        while raised.len() < 2 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            raised = world.overdue_events().await;
+        }
+        let mut steps: Vec<String> = raised.iter().map(|e| e["data"]["step"].as_str().unwrap().to_string()).collect();
+        steps.sort();
+        assert_eq!(steps, ["arbodienst_report", "problem_analysis"]);
+        assert!(raised.iter().all(|e| e["data"]["absence_id"] == world.absence_id.as_str()));
+        // Many more runs of the worker raise nothing again.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(world.overdue_events().await.len(), 2);
+        // The employee sees the late steps too.
+        assert_eq!(step(&world.employee_timeline().await, "problem_analysis")["status"], "late");
+    }
+}
