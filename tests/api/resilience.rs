@@ -253,4 +253,69 @@ on_both_databases! {
             .collect();
         assert_eq!(ids.len(), 2, "two distinct messages");
     }
+
+    async fn a_server_killed_while_raising_overdue_steps_raises_each_exactly_once_after_restart(backend) {
+        use diesel::prelude::*;
+        use verzuim::db::schema::{events, overdue_steps};
+        // The in-process app only makes the data; its overdue job ran once at start (nothing
+        // late then) and waits a day, so only the child processes raise.
+        let app = TestApp::spawn_with(backend, |env| {
+            env.insert("VERZUIM_OVERDUE_CHECK_MS".into(), "86400000".into());
+        })
+        .await;
+        let session = app.employer_session().await;
+        let http = reqwest::Client::new();
+        const ABSENCES: usize = 40;
+        for n in 0..ABSENCES {
+            let created = send(&http, reqwest::Method::POST, app.url("/api/v1/employees"), &session.token,
+                json!({"email": format!("medewerker{n}@bakkerij.nl"), "date_of_birth": "1985-04-12",
+                       "first_name": "Jan", "last_name": format!("Jansen {n}"), "language": "nl"})).await;
+            assert_eq!(created.status(), 201);
+            let id = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+            report_absence(&http, &app.address, &session.token, &id).await;
+        }
+        // 300 days ago: the steps up to week 42 are late, about ten per absence.
+        let began = (chrono::Utc::now().date_naive() - chrono::TimeDelta::days(300)).to_string();
+        diesel::sql_query(format!("UPDATE absences SET first_sick_day = '{began}', counting_from = '{began}'"))
+            .execute(&mut app.db()).unwrap();
+        let any: Value = http.get(app.url("/api/v1/absences?limit=1")).bearer_auth(&session.token)
+            .send().await.unwrap().json().await.unwrap();
+        let one = any["items"][0]["id"].as_str().unwrap().to_string();
+        let timeline: Value = http.get(app.url(&format!("/api/v1/absences/{one}/timeline")))
+            .bearer_auth(&session.token).send().await.unwrap().json().await.unwrap();
+        let late_per_absence = timeline["milestones"].as_array().unwrap().iter()
+            .filter(|m| m["status"] == "late").count();
+        assert!(late_per_absence >= 8, "{timeline}");
+        let expected = (ABSENCES * late_per_absence) as i64;
+        let raised = |app: &TestApp| -> (i64, i64) {
+            let mut conn = app.db();
+            let rows = overdue_steps::table.count().get_result::<i64>(&mut conn).unwrap();
+            let events = events::table.filter(events::kind.eq("poortwachter.step_overdue"))
+                .count().get_result::<i64>(&mut conn).unwrap();
+            (rows, events)
+        };
+
+        let mut env = server_env(&app);
+        env.push(("VERZUIM_OVERDUE_CHECK_MS".into(), "1".into()));
+        let mut first = ServerProcess::start(&env).await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while raised(&app).0 == 0 {
+            assert!(tokio::time::Instant::now() < deadline, "nothing raised:\n{}", first.log());
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        first.kill();
+        let (rows_at_kill, events_at_kill) = raised(&app);
+        eprintln!("killed after {rows_at_kill} of {expected}");
+        assert_eq!(rows_at_kill, events_at_kill, "a step and its event commit together");
+
+        let second = ServerProcess::start(&env).await;
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while raised(&app).0 < expected {
+            assert!(tokio::time::Instant::now() < deadline, "not all raised ({:?} of {expected}):\n{}", raised(&app), second.log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // More runs raise nothing new: exactly one event per late step.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(raised(&app), (expected, expected), "killed after {rows_at_kill} of {expected}");
+    }
 }
