@@ -32,7 +32,7 @@ const me = {
     { employee_id: '11111111-1111-4111-8111-111111111111', employer_id: 'e1', employer_name: 'Bakkerij De Korenschoof B.V.' },
     { employee_id: '66666666-6666-4666-8666-666666666666', employer_id: 'e2', employer_name: 'Zorggroep De Linde' },
   ],
-  security: { totp_enabled: true, recovery_codes_left: 2, mfa_required: true },
+  security: { totp_enabled: true, recovery_codes_left: 2, mfa_required: true, passkeys: 0, passkeys_available: false },
 };
 const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const recoveryCodes = Array.from({ length: 10 }, (_, i) => `k${i}q7-a2mz-9xp${i}`);

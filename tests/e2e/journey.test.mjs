@@ -11,9 +11,13 @@
 // password and a code), switches language; logs out; logs in with password and code (a wrong
 // code first); is blocked after 3 wrong passwords and sees until when; resets the password from
 // the e-mail link; logs in with the new one (still with the code: the reset keeps the factors);
-// logs in once with a recovery code; a second employer invites the same address, which is
-// linked to the login with its password and code; switches between the two employments; logs
-// out.
+// logs in once with a recovery code; adds a passkey in the profile (Chromium's virtual
+// authenticator), logs in with the password and the passkey, then with the passkey alone, and
+// removes it after "confirm it is you" (step-up); a second employer invites the same address,
+// which is linked to the login with its password and code; switches between the two
+// employments; logs out. A second, short test enrols with a passkey instead of the app.
+// The browser opens http://localhost:<port> (the server's public URL): a passkey's relying
+// party must be a host name, never an IP address.
 // Every screen: axe WCAG 2.1 A/AA without violations, no horizontal scroll at 360 px, no CSP
 // violation, a screenshot in screenshots/<device>-<lang>/.
 import { after, before, describe, test } from 'node:test';
@@ -118,6 +122,18 @@ for (const { width, height } of DEVICES) {
   }
 }
 
+// A passkey as the first and only second factor: the enrolment that the employer's policy asks
+// for, then logins with it. Short; at 360×740 in Dutch and 1280×800 in English.
+for (const { width, height, lang, locale } of [
+  { width: 360, height: 740, lang: 'nl', locale: 'nl-NL' },
+  { width: 1280, height: 800, lang: 'en', locale: 'en-US' },
+]) {
+  const device = `${width}x${height}-${lang}`;
+  test(`passkey enrolment ${device}`, { timeout: 180_000 }, async () => {
+    await passkeyEnrolment({ width, height, lang, locale, device });
+  });
+}
+
 /** Today in the browser's time zone (Europe/Amsterdam), YYYY-MM-DD. */
 function todayIso() {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
@@ -144,6 +160,33 @@ function pdf(text) {
   for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
+}
+
+/**
+ * Chromium's virtual authenticator (CDP WebAuthn domain) on `page`: a platform authenticator
+ * with resident keys and user verification that answers every ceremony at once, as a phone's
+ * fingerprint would.
+ */
+async function addVirtualAuthenticator(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return {
+    credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    remove: async () => {
+      await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+      await cdp.detach();
+    },
+  };
 }
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -193,7 +236,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     await field(T('fields.email')).fill(email);
     await field(T('fields.password')).fill(pw);
     const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
-    await page.getByRole('button', { name: T('login.submit') }).click();
+    await page.getByRole('button', { name: T('login.submit'), exact: true }).click();
     const res = await answer;
     assert.equal(res.status(), 200, `login: ${await res.text()}`);
     const body = await res.json();
@@ -275,7 +318,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     // only the enrolment until an authenticator app is set up ──
     await field(T('fields.password')).fill(password);
     const firstLogin = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
-    await page.getByRole('button', { name: T('login.submit') }).click();
+    await page.getByRole('button', { name: T('login.submit'), exact: true }).click();
     const firstLoginRes = await firstLogin;
     assert.equal(firstLoginRes.status(), 200, `first login: ${await firstLoginRes.text()}`);
     const firstToken = await firstLoginRes.json();
@@ -284,15 +327,22 @@ async function journey({ width, height, lang, locale, device, full }) {
     assert.equal('mfa_required' in firstToken, false, 'no challenge before a factor exists');
     await page.waitForURL(`${server.baseUrl}/security/setup`);
     await heading.filter({ hasText: T('security.setup.title') }).waitFor();
+    // The server offers passkeys (its public URL names a host): the page first asks which second
+    // factor, and starts neither before the choice.
+    const choiceHeading = page.getByRole('heading', { name: T('security.setup.choice.title') });
+    await choiceHeading.waitFor();
+    await page.getByText(T('security.setup.choice.requiredIntro')).waitFor();
+    await checkScreen('mfa-setup-choice');
     // Every other page leads back here, also after a reload (the refresh keeps the flag). Each
     // visit starts the enrolment anew, so the secret is read from the visit that completes it.
-    const enrolAnswer = () =>
-      page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/totp') && r.request().method() === 'POST');
-    await page.locator('.totp-secret').waitFor(); // the first visit's enrolment has answered
-    const enrolled = enrolAnswer();
     await page.goto(`${server.baseUrl}/dossier`);
     await page.waitForURL(`${server.baseUrl}/security/setup`);
-    await heading.filter({ hasText: T('security.setup.title') }).waitFor();
+    await choiceHeading.waitFor();
+    // This journey takes the authenticator app (passkeys follow in the profile; the passkey
+    // enrolment has a test of its own).
+    const enrolled = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/mfa/totp') && r.request().method() === 'POST');
+    await page.getByRole('link', { name: T('security.setup.choice.appButton') }).click();
+    await page.waitForURL(`${server.baseUrl}/security/setup?method=app`);
     const enrolRes = await enrolled;
     assert.equal(enrolRes.status(), 201, `POST /me/mfa/totp: ${await enrolRes.text()}`);
     const enrolment = await enrolRes.json();
@@ -312,6 +362,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     // No menu to pages the token cannot reach; the page says why in plain words.
     assert.equal(await nav.getByRole('link', { name: T('nav.dossier') }).count(), 0, 'no menu during the enrolment');
     await page.getByText(T('security.setup.requiredIntro')).waitFor();
+    await page.getByRole('link', { name: T('security.setup.usePasskey') }).waitFor();
     const qr = page.getByRole('img', { name: T('security.setup.qrAlt') });
     await qr.waitFor();
     assert.match((await qr.getAttribute('src')) ?? '', /^data:image\/svg\+xml/, 'the QR code is a data: image');
@@ -372,7 +423,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     await checkScreen('home');
 
     // The refresh token is an HttpOnly, Secure, SameSite=Strict cookie the browser keeps on
-    // http://127.0.0.1 and sends back: a reload restores the session.
+    // http://localhost and sends back: a reload restores the session.
     const cookie = (await dev.context.cookies(server.baseUrl + '/api/v1/auth/refresh')).find(
       (c) => c.name === 'verzuim_refresh',
     );
@@ -420,8 +471,8 @@ async function journey({ width, height, lang, locale, device, full }) {
     await page.getByRole('heading', { name: T('timeline.title') }).waitFor();
     const milestones = page.locator('.timeline__list > li');
     assert.ok((await milestones.count()) >= 10, `milestones: ${await milestones.count()}`);
-    assert.equal(await page.locator('.timeline__list > li[aria-current="step"]').count(), 1, 'exactly one next');
-    assert.equal(await page.locator('.timeline__list > li[data-status="next"]').count(), 1, 'exactly one next');
+    assert.equal(await page.locator('.timeline__list > li[aria-current="step"]').count(), 1, 'exactly one due');
+    assert.equal(await page.locator('.timeline__list > li[data-status="due"]').count(), 1, 'exactly one due');
     const next = page.locator('.timeline__list > li[aria-current="step"]');
     assert.ok((await next.textContent()).includes(T('timeline.milestones.arbodienst_report')), 'week 1 is next');
     await checkScreen('home-absence-timeline');
@@ -666,7 +717,7 @@ async function journey({ width, height, lang, locale, device, full }) {
       await field(T('fields.email')).fill(email);
       await field(T('fields.password')).fill(`${password} fout ${attempt}`);
       const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
-      await page.getByRole('button', { name: T('login.submit') }).click();
+      await page.getByRole('button', { name: T('login.submit'), exact: true }).click();
       assert.equal((await answer).status(), 401, `wrong password ${attempt}`);
       await alertError.filter({ hasText: T('login.invalid') }).waitFor();
     }
@@ -675,7 +726,7 @@ async function journey({ width, height, lang, locale, device, full }) {
     await field(T('fields.email')).fill(email);
     await field(T('fields.password')).fill(password);
     const blockedAnswer = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
-    await page.getByRole('button', { name: T('login.submit') }).click();
+    await page.getByRole('button', { name: T('login.submit'), exact: true }).click();
     const blocked = await blockedAnswer;
     assert.equal(blocked.status(), 429);
     const problem = await blocked.json();
@@ -749,8 +800,123 @@ async function journey({ width, height, lang, locale, device, full }) {
     await securityAfter.getByText(T('security.profile.on'), { exact: true }).waitFor();
     const left = securityAfter.locator('dt', { hasText: T('security.profile.codesLeft') }).locator('xpath=following-sibling::dd');
     assert.equal((await left.textContent()).trim(), '9', 'one recovery code used');
+
+    // ── Passkeys: one is added in the profile (Chromium's virtual authenticator stands in for
+    // the phone's fingerprint), then logs in as the second step after the password, and on its
+    // own; removing it asks "confirm it is you" ──
+    const authenticator = await addVirtualAuthenticator(page);
+    const passkeys = securityAfter.locator('.passkeys');
+    await passkeys.getByRole('heading', { name: T('passkey.title') }).waitFor();
+    await passkeys.getByText(T('passkey.none'), { exact: true }).waitFor();
+    const passkeyName = lang === 'nl' ? 'Telefoon van Sanne' : 'Phone of Sanne';
+    await passkeys.getByLabel(new RegExp(`^${escapeRe(T('passkey.nameLabel'))}\\s*\\(`)).fill(passkeyName);
+    const registered = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/passkeys/register/finish'));
+    await passkeys.getByRole('button', { name: T('passkey.add') }).click();
+    const registeredRes = await registered;
+    assert.equal(registeredRes.status(), 201, `POST /me/passkeys/register/finish: ${await registeredRes.text()}`);
+    const registeredBody = await registeredRes.json();
+    assert.equal(registeredBody.passkey.name, passkeyName);
+    assert.equal(registeredBody.recovery_codes ?? null, null, 'not the first second factor: no new recovery codes');
+    await alertSuccess.filter({ hasText: T('passkey.added', { name: passkeyName }) }).waitFor();
+    const passkeyItem = passkeys.locator('.passkey-list__item').filter({ hasText: passkeyName });
+    await passkeyItem.getByText(T('passkey.neverUsed'), { exact: true }).waitFor();
+    await securityAfter.getByText(T('security.profile.onBoth'), { exact: true }).waitFor();
+    const stored = await authenticator.credentials();
+    assert.equal(stored.length, 1, 'one credential on the authenticator');
+    assert.equal(stored[0].isResidentCredential, true, 'a discoverable passkey (it logs in without an address)');
+    await checkScreen('profile-passkey-added');
     await nav.getByRole('button', { name: T('nav.logout') }).click();
     await page.waitForURL(/\/login\?loggedout=1/);
+
+    // The password, then the passkey instead of the app's code.
+    const passkeyChallenge = await passwordStep(newPassword);
+    assert.ok(passkeyChallenge.methods.includes('passkey'), `methods ${passkeyChallenge.methods}`);
+    const usePasskey = page.getByRole('button', { name: T('login.mfa.usePasskey') });
+    await usePasskey.waitFor();
+    await checkScreen('login-code-or-passkey');
+    // (The request bodies are checked in the SPA's unit tests: Chromium does not show the
+    // streamed bodies of the client's requests to the test.)
+    let passkeyStart = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/start'));
+    let passkeyFinish = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/finish'));
+    await usePasskey.click();
+    const stepStart = await passkeyStart;
+    assert.equal(stepStart.status(), 200, 'the passkey step of this challenge');
+    // Only this login's passkey is asked for.
+    assert.equal((await stepStart.json()).public_key.allowCredentials?.length, 1, 'allowCredentials: this login\'s passkey');
+    let passkeyRes = await passkeyFinish;
+    assert.equal(passkeyRes.status(), 200, `POST /auth/passkey/finish (second step): ${await passkeyRes.text()}`);
+    assert.equal((await passkeyRes.json()).mfa_enrolment_required, false);
+    await page.waitForURL(`${server.baseUrl}/`);
+    await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
+
+    // The passkey on its own: no address, no password.
+    const passkeyLogin = page.getByRole('button', { name: T('login.passkey.submit') });
+    await passkeyLogin.waitFor();
+    await checkScreen('login-with-passkey');
+    passkeyStart = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/start'));
+    passkeyFinish = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/finish'));
+    await passkeyLogin.click();
+    // A discoverable login: the options name no credentials, the browser offers this site's.
+    const aloneOptions = (await (await passkeyStart).json()).public_key;
+    assert.equal((aloneOptions.allowCredentials ?? []).length, 0, `options: ${JSON.stringify(aloneOptions)}`);
+    passkeyRes = await passkeyFinish;
+    assert.equal(passkeyRes.status(), 200, `POST /auth/passkey/finish (on its own): ${await passkeyRes.text()}`);
+    await page.waitForURL(`${server.baseUrl}/`);
+    await heading.filter({ hasText: T('home.title', { name: firstName }) }).waitFor();
+
+    // Remove it. A login counts as "confirm it is you" for five minutes; the test ages that in
+    // the database rather than waiting, so the removal asks for it.
+    await nav.getByRole('link', { name: T('nav.profile') }).click();
+    await passkeyItem.waitFor();
+    assert.notEqual(
+      (await passkeyItem.locator('dt', { hasText: T('passkey.lastUsedAt') }).locator('xpath=following-sibling::dd').textContent()).trim(),
+      T('passkey.neverUsed'),
+      'last used: now',
+    );
+    assert.ok((await server.ageStepUps(created.body.id)) >= 1, 'a step-up of this session aged');
+    const removalAnswer = () =>
+      page.waitForResponse((r) => r.url().includes('/api/v1/me/passkeys/') && r.request().method() === 'DELETE');
+    let removal = removalAnswer();
+    await passkeys.getByRole('button', { name: T('passkey.removeNamed', { name: passkeyName }) }).click();
+    const refusedRemoval = await removal;
+    assert.equal(refusedRemoval.status(), 403);
+    assert.match((await refusedRemoval.json()).type ?? '', /\/problems\/step-up-required$/);
+    const stepUp = page.locator('.step-up');
+    await stepUp.getByRole('heading', { name: T('stepUp.title') }).waitFor();
+    await stepUp.getByText(T('passkey.stepUpReason', { name: passkeyName })).waitFor();
+    await checkScreen('profile-step-up');
+    // A wrong password: said at the field (and counted toward the lockout).
+    await stepUp.getByLabel(T('fields.password'), { exact: true }).fill(`${newPassword} fout`);
+    const wrongStepUp = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/step-up'));
+    await stepUp.getByRole('button', { name: T('stepUp.submit'), exact: true }).click();
+    assert.equal((await wrongStepUp).status(), 400, 'a wrong password at the step-up');
+    await stepUp.locator('.field__error').filter({ hasText: T('security.profile.wrongPassword') }).waitFor();
+    await checkScreen('profile-step-up-wrong-password');
+    // Then the passkey itself; the removal follows by itself.
+    await stepUp.getByLabel(T('stepUp.methods.passkey'), { exact: true }).check();
+    const passkeyStepUp = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/step-up/passkey/finish'));
+    removal = removalAnswer();
+    await stepUp.getByRole('button', { name: T('stepUp.submitPasskey') }).click();
+    assert.equal((await passkeyStepUp).status(), 204, 'step-up with the passkey');
+    assert.equal((await removal).status(), 204, 'the removal, repeated');
+    await alertSuccess.filter({ hasText: T('passkey.removed', { name: passkeyName }) }).waitFor();
+    await passkeys.getByText(T('passkey.none'), { exact: true }).waitFor();
+    await securityAfter.getByText(T('security.profile.on'), { exact: true }).waitFor();
+    assert.equal(await stepUp.count(), 0, 'the confirmation is gone');
+    await checkScreen('profile-passkey-removed');
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
+
+    // The authenticator still holds the key, but Verzuim has forgotten it: refused, in words.
+    passkeyFinish = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/finish'));
+    await page.getByRole('button', { name: T('login.passkey.submit') }).click();
+    passkeyRes = await passkeyFinish;
+    assert.equal(passkeyRes.status(), 401, 'a removed passkey');
+    assert.match((await passkeyRes.json()).type ?? '', /\/problems\/invalid-second-factor$/);
+    await alertError.filter({ hasText: T('login.passkey.refused') }).waitFor();
+    await authenticator.remove();
 
     // A used activation link says so.
     await page.goto(activationLink);
@@ -854,6 +1020,127 @@ async function journey({ width, height, lang, locale, device, full }) {
     dev.assertNoProblems('end');
   } catch (err) {
     console.error(`${device} failed at ${page.url()}`);
+    await page.screenshot({ path: join(dev.dir, 'FAILED.png'), fullPage: true }).catch(() => {});
+    throw err;
+  } finally {
+    await dev.context.close();
+  }
+}
+
+/**
+ * An employee whose employer requires two-step login chooses a passkey at /security/setup
+ * (with the enrolment-only token): the recovery codes once, then a full token; the profile
+ * says two-step login is on with a passkey; a login with the passkey alone, and one with the
+ * password whose second step is the passkey (no app to offer).
+ */
+async function passkeyEnrolment({ width, height, lang, locale, device }) {
+  const T = (key, vars) => tr(lang, key, vars);
+  const email = `kees.${lang}${width}@medewerker.example`;
+  const dob = '1979-09-30';
+  const password = 'blauwe tram naar het strand 3';
+  const created = await employer.call('POST', '/api/v1/employees', {
+    email,
+    date_of_birth: dob,
+    first_name: 'Kees',
+    last_name: 'Visser',
+    language: lang,
+    external_id: `K-${device}`,
+  });
+  assert.equal(created.status, 201, `POST /employees: ${created.raw}`);
+  const mailsBefore = smtp.count();
+  const invited = await employer.call('POST', `/api/v1/employees/${created.body.id}/invitation`);
+  assert.equal(invited.status, 202, `invitation: ${invited.raw}`);
+  const invitation = await smtp.waitFor(email, (m) => m.subject === SUBJECTS.invitation[lang], { since: mailsBefore });
+  const activationLink = invitation.links.find((l) => l.startsWith(`${server.baseUrl}/activate/`));
+  assert.ok(activationLink, `activation link: ${invitation.links.join(' ')}`);
+
+  const dev = await openDevice(browser, { width, height, locale, name: `${device}-passkey` });
+  const { page, checkScreen } = dev;
+  const heading = page.locator('h1');
+  const nav = page.getByRole('navigation');
+  const field = (label) => page.getByLabel(label, { exact: true });
+  try {
+    const authenticator = await addVirtualAuthenticator(page);
+    // Activation (as in the journey, without its detours).
+    await page.goto(activationLink);
+    await heading.filter({ hasText: T('activate.title') }).waitFor();
+    await field(T('fields.email')).fill(email);
+    await field(T('fields.dateOfBirth')).fill(dob);
+    await page.getByRole('button', { name: T('activate.step1Submit') }).click();
+    await page.getByRole('heading', { name: T('activate.step2Title') }).waitFor();
+    await field(T('fields.password')).fill(password);
+    await field(T('fields.confirmPassword')).fill(password);
+    await page.getByRole('button', { name: T('activate.step2Submit') }).click();
+    await page.waitForURL(/\/login\?activated=1/);
+
+    // The password: a token for the enrolment only, which leads to the choice.
+    await field(T('fields.password')).fill(password);
+    const loggedIn = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+    await page.getByRole('button', { name: T('login.submit'), exact: true }).click();
+    assert.equal((await (await loggedIn).json()).mfa_enrolment_required, true);
+    await page.waitForURL(`${server.baseUrl}/security/setup`);
+    await page.getByRole('link', { name: T('security.setup.choice.passkeyButton') }).click();
+    await page.waitForURL(`${server.baseUrl}/security/setup?method=passkey`);
+    await page.getByRole('heading', { name: T('security.setup.passkey.title') }).waitFor();
+    await checkScreen('mfa-setup-passkey');
+    const registered = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/passkeys/register/finish'));
+    await page.getByRole('button', { name: T('security.setup.passkey.create') }).click();
+    const registeredRes = await registered;
+    assert.equal(registeredRes.status(), 201, `register/finish with the enrolment token: ${await registeredRes.text()}`);
+    const registeredBody = await registeredRes.json();
+    assert.match(registeredBody.passkey.name, /\S/, 'a default name');
+    assert.equal(registeredBody.recovery_codes?.length, 10, 'the first second factor comes with ten recovery codes');
+    assert.match(registeredRes.request().headers().authorization ?? '', /^Bearer /);
+    await page.getByRole('heading', { name: T('security.codes.title') }).waitFor();
+    await page.locator('.alert--success').filter({ hasText: T('security.setup.passkey.done') }).waitFor();
+    const shown = (await page.locator('.recovery-codes__list li').allTextContents()).map((c) => c.trim());
+    assert.deepEqual(shown, registeredBody.recovery_codes, 'the page lists the ten codes');
+    await checkScreen('mfa-passkey-recovery-codes');
+    await page.getByLabel(T('security.codes.saved'), { exact: true }).check();
+    const upgraded = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh'));
+    await page.getByRole('button', { name: T('security.codes.continue') }).click();
+    assert.equal((await (await upgraded).json()).mfa_enrolment_required, false, 'a passkey satisfies the employer');
+    await page.waitForURL(`${server.baseUrl}/`);
+    await heading.filter({ hasText: T('home.title', { name: 'Kees' }) }).waitFor();
+
+    // The profile: on, with a passkey; the app can be added too.
+    await nav.getByRole('link', { name: T('nav.profile') }).click();
+    const security = page.locator('section[aria-labelledby="security-title"]');
+    await security.getByText(T('security.profile.onPasskey'), { exact: true }).waitFor();
+    await security.locator('.passkey-list__item').filter({ hasText: registeredBody.passkey.name }).waitFor();
+    await security.getByRole('link', { name: T('security.profile.setUp') }).waitFor();
+    await checkScreen('profile-passkey-only');
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
+
+    // The passkey alone logs in…
+    let finished = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/finish'));
+    await page.getByRole('button', { name: T('login.passkey.submit') }).click();
+    assert.equal((await finished).status(), 200, 'a login with the passkey alone');
+    await heading.filter({ hasText: T('home.title', { name: 'Kees' }) }).waitFor();
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
+
+    // …and after the password it is the second step (there is no app to offer).
+    await field(T('fields.email')).fill(email);
+    await field(T('fields.password')).fill(password);
+    const challenged = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/login'));
+    await page.getByRole('button', { name: T('login.submit'), exact: true }).click();
+    const challenge = await (await challenged).json();
+    assert.deepEqual([...challenge.methods].sort(), ['passkey', 'recovery_code'], `methods ${challenge.methods}`);
+    await page.getByText(T('login.mfa.passkeyIntro')).waitFor();
+    assert.equal(await field(T('login.mfa.codeLabel')).count(), 0, 'no app code to ask for');
+    await checkScreen('login-passkey-step');
+    finished = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/passkey/finish'));
+    await page.getByRole('button', { name: T('login.mfa.usePasskey') }).click();
+    assert.equal((await finished).status(), 200, 'the passkey as the second step');
+    await heading.filter({ hasText: T('home.title', { name: 'Kees' }) }).waitFor();
+    await nav.getByRole('button', { name: T('nav.logout') }).click();
+    await page.waitForURL(/\/login\?loggedout=1/);
+    await authenticator.remove();
+    dev.assertNoProblems('end');
+  } catch (err) {
+    console.error(`${device} (passkey enrolment) failed at ${page.url()}`);
     await page.screenshot({ path: join(dev.dir, 'FAILED.png'), fullPage: true }).catch(() => {});
     throw err;
   } finally {

@@ -5,7 +5,8 @@
 #   bash tests/e2e/run.sh            # from anywhere
 #
 # Needs: the release binary (built here when missing), the SPA in frontend/dist (built here
-# when missing), /usr/bin/chromium (installed here with apt-get when missing), Node ≥ 20.19.
+# when missing), /usr/bin/chromium and sqlite3 (installed here with apt-get when missing),
+# Node ≥ 20.19.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +20,16 @@ if [ ! -x /usr/bin/chromium ]; then
     apt-get update -qq && apt-get install -y -qq chromium
   else
     sudo apt-get update -qq && sudo apt-get install -y -qq chromium
+  fi
+fi
+
+# The journey ages a session's step-up in the server's SQLite database (support/server.mjs).
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  echo "e2e: installing sqlite3" >&2
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq sqlite3
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq sqlite3
   fi
 fi
 

@@ -11,6 +11,7 @@ export const queryKeys = {
   absences: ['me', 'absences'] as const,
   timeline: ['me', 'timeline'] as const,
   documents: ['me', 'documents'] as const,
+  passkeys: ['me', 'passkeys'] as const,
   status: ['status'] as const,
 };
 

@@ -93,6 +93,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/absences/{id}/steps/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a Poortwachter step done outside the dossier
+         * @description For steps no document here shows done — the week-42 report to UWV (`uwv_sick_report`),
+         *     say, or a problem analysis kept elsewhere. `key` is one of the timeline's step keys;
+         *     `done_on` lies between the (linked) first sick day and today. A step is done once: 409 when
+         *     a document or an earlier record completed it. Answers the updated timeline. Needs
+         *     `poortwachter:write`.
+         */
+        post: operations["record_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/absences/{id}/timeline": {
         parameters: {
             query?: never;
@@ -103,6 +127,9 @@ export interface paths {
         /**
          * The Poortwachter timeline of one absence
          * @description The read is audited.
+         *
+         *     Every step with its due date and status (`done`, `due`, `late`, `upcoming`,
+         *     `not_applicable`); a done step says when, and which document completed it.
          */
         get: operations["timeline"];
         put?: never;
@@ -1178,8 +1205,8 @@ export interface paths {
         };
         /**
          * The Poortwachter timeline of the employee's open absence
-         * @description The legal milestones of the Gatekeeper Act counted from the (linked) first sick day, with
-         *     which are past and which is next. Without an open absence the list is empty.
+         * @description The steps of the Gatekeeper Act counted from the (linked) first sick day: which are done,
+         *     which is due next, and which are late. Without an open absence: 404.
          */
         get: operations["my_timeline"];
         put?: never;
@@ -1868,7 +1895,7 @@ export interface components {
          * @description The event types of SPEC §5, as webhooks, the feed and subscriptions name them.
          * @enum {string}
          */
-        EventKind: "employee.invited" | "absence.reported" | "absence.partially_recovered" | "absence.recovered" | "absence.cancelled" | "absence.corrected" | "document.published";
+        EventKind: "employee.invited" | "absence.reported" | "absence.partially_recovered" | "absence.recovered" | "absence.cancelled" | "absence.corrected" | "document.published" | "poortwachter.step_overdue";
         /**
          * @description How long the employee expects to be absent.
          * @enum {string}
@@ -1986,6 +2013,16 @@ export interface components {
         MfaMethod: "totp" | "passkey" | "recovery_code";
         Milestone: {
             /**
+             * Format: uuid
+             * @description The document that completed it.
+             */
+            document_id?: string | null;
+            /**
+             * Format: date
+             * @description When it was done (the upload of its document, or the date the employer recorded).
+             */
+            done_on?: string | null;
+            /**
              * Format: date
              * @description Due by this date: the day after week `week` ends.
              */
@@ -1995,8 +2032,21 @@ export interface components {
              * @description For a window: the day after week `week_end` ends.
              */
             due_date_end?: string | null;
-            key: components["schemas"]["MilestoneKey"];
-            status: components["schemas"]["MilestoneStatus"];
+            /**
+             * Format: date
+             * @description The last day the step is on time: `due_date`, or `due_date_end` for a window.
+             */
+            due_on: string;
+            /**
+             * @description The step, unique within the timeline: `arbodienst_report`, `problem_analysis`,
+             *     `plan_of_action`, `evaluation_1` … `evaluation_6`, `uwv_sick_report`,
+             *     `first_year_evaluation`, `uwv_letter`, `reintegration_report`, `wia_application`,
+             *     `end_of_wage_continuation`.
+             */
+            key: string;
+            /** @description What kind of step it is (the evaluations share one). */
+            kind: components["schemas"]["MilestoneKind"];
+            status: components["schemas"]["StepStatus"];
             /**
              * Format: int32
              * @description The week (counted from the first sick day, week 1 first) the milestone falls in.
@@ -2009,9 +2059,7 @@ export interface components {
             week_end?: number | null;
         };
         /** @enum {string} */
-        MilestoneKey: "arbodienst_report" | "problem_analysis" | "plan_of_action" | "evaluation" | "uwv_notification" | "first_year_evaluation" | "uwv_letter" | "reintegration_report_copy" | "wia_application" | "end_of_wage_continuation";
-        /** @enum {string} */
-        MilestoneStatus: "past" | "next" | "upcoming";
+        MilestoneKind: "arbodienst_report" | "problem_analysis" | "plan_of_action" | "evaluation" | "uwv_notification" | "first_year_evaluation" | "uwv_letter" | "reintegration_report_copy" | "wia_application" | "end_of_wage_continuation";
         /** @description A document as the employee sees it in their dossier. */
         MyDocument: {
             category: components["schemas"]["Category"];
@@ -2232,6 +2280,22 @@ export interface components {
             /** @description The absence follows an accident caused by a third party (for recourse). */
             third_party_accident?: boolean | null;
         };
+        /** @description `{done_on, note?}`: a Poortwachter step done outside the dossier. */
+        StepRecordRequest: {
+            /**
+             * Format: date
+             * @description When it was done: between the (linked) first sick day and today.
+             * @example 2026-11-30
+             */
+            done_on: string;
+            /**
+             * @description A work note (at most 500 characters), e.g. "gemeld via UWV werkgeversportaal". Never a
+             *     diagnosis or anything about the nature of the illness.
+             */
+            note?: string | null;
+        };
+        /** @enum {string} */
+        StepStatus: "done" | "due" | "late" | "upcoming" | "not_applicable";
         /** @description The password and a second factor again, for a change to the second factors themselves. */
         StepUp: {
             /** @description The app's current code. */
@@ -2266,8 +2330,8 @@ export interface components {
              */
             current_week: number;
             /**
-             * @description In date order; exactly one is `next` while the absence is open and younger than 104
-             *     weeks.
+             * @description Every step of the law in date order, each `done`, `due` (the next one to do), `late`,
+             *     `upcoming` or `not_applicable` (after a recovery).
              */
             milestones: components["schemas"]["Milestone"][];
         };
@@ -2664,6 +2728,101 @@ export interface operations {
                 };
             };
             /** @description The token does not carry the scope `absences:write` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Idempotency-Key was used for a different request; use a new key */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_step: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key is handled and its response kept for 24 hours; a later request with the same key and the same method, path, query and body gets that response again, with `Idempotent-Replayed: true`, to a caller that may still make the request. 1–255 printable ASCII characters, per API client. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                /** @description The step, e.g. `uwv_sick_report` or `evaluation_2` */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StepRecordRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the kept response to an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimelineResponse"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token does not carry the scope this operation needs */
             403: {
                 headers: {
                     [name: string]: unknown;

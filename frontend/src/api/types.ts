@@ -21,8 +21,8 @@ export type DocumentList = S['MyDocumentPage'];
 export type DocumentCategory = S['Category'];
 export type AuthorRole = S['AuthorRole'];
 export type Milestone = S['Milestone'];
-export type MilestoneKey = S['MilestoneKey'];
-export type MilestoneStatus = S['MilestoneStatus'];
+export type MilestoneKind = S['MilestoneKind'];
+export type StepStatus = S['StepStatus'];
 export type Timeline = S['TimelineResponse'];
 export type MfaChallenge = S['MfaChallenge'];
 export type MfaMethod = S['MfaMethod'];
@@ -40,3 +40,11 @@ type OneOf<T, K extends keyof T> = K extends keyof T ? { [P in K]-?: NonNullable
  * the app's code, or a recovery code (`{ code }` or `{ recovery_code }`).
  */
 export type SecondFactorAnswer = OneOf<MfaLogin, 'code' | 'recovery_code'>;
+
+export type Passkey = S['PasskeyView'];
+export type PasskeyList = S['PasskeyList'];
+export type PasskeyCeremony = S['PasskeyCeremony'];
+export type RegisteredPasskey = S['RegisteredPasskey'];
+/** What the API takes as `credential`: the browser's answer as JSON (opaque to the schema). */
+export type PasskeyCredential = S['PasskeyAnswer']['credential'];
+export type StepUpProof = S['StepUpProof'];

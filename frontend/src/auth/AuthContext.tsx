@@ -12,6 +12,7 @@ import {
 } from '../api/client';
 import { unwrap } from '../api/problem';
 import type { MfaChallenge, SecondFactorAnswer } from '../api/types';
+import { getPasskey, loadPasskeyLibrary } from '../lib/passkey';
 
 export type AuthState = 'checking' | 'authenticated' | 'anonymous';
 
@@ -31,6 +32,11 @@ interface AuthContextValue {
   login: (email: string, password: string) => Promise<MfaChallenge | null>;
   /** The second step: POST /auth/mfa with the code of the app or a recovery code. */
   completeMfa: (mfaToken: string, answer: SecondFactorAnswer) => Promise<void>;
+  /**
+   * Logs in with a passkey: the second step after the password (with that `mfa_token`), or on
+   * its own (without). Throws an ApiError, or the browser's error when no passkey was used.
+   */
+  loginWithPasskey: (mfaToken?: string) => Promise<void>;
   /** After the enrolment: a refresh gives a full token. Resolves to false when the session ended. */
   finishEnrolment: () => Promise<boolean>;
   /** Acts in another employment of the same person (POST /auth/switch); nothing cached is kept. */
@@ -106,6 +112,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     [],
   );
 
+  const loginWithPasskey = useCallback(async (mfaToken?: string) => {
+    const body = mfaToken ? { mfa_token: mfaToken } : {};
+    // The browser library loads while the server answers.
+    loadPasskeyLibrary().catch(() => undefined);
+    const ceremony = unwrap(await api.POST('/api/v1/auth/passkey/start', { body }));
+    const credential = await getPasskey(ceremony);
+    const data = unwrap(
+      await api.POST('/api/v1/auth/passkey/finish', { body: { ceremony_id: ceremony.ceremony_id, credential } }),
+    );
+    setLoggedOut(false);
+    setSessionFromToken(data);
+  }, []);
+
   const finishEnrolment = useCallback(async () => {
     const token = await refreshAccessToken();
     // GET /me now tells that the authenticator app is on.
@@ -161,12 +180,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       enrolmentRequired: state === 'authenticated' && enrolmentRequired,
       login,
       completeMfa,
+      loginWithPasskey,
       finishEnrolment,
       switchEmployment,
       logout,
       logoutAll,
     }),
-    [state, loggedOut, enrolmentRequired, login, completeMfa, finishEnrolment, switchEmployment, logout, logoutAll],
+    [state, loggedOut, enrolmentRequired, login, completeMfa, loginWithPasskey, finishEnrolment, switchEmployment, logout, logoutAll],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

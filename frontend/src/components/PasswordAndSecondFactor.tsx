@@ -21,6 +21,8 @@ export interface PasswordAndSecondFactorFormProps<T> {
   send: (body: PasswordAndSecondFactorBody) => Promise<T>;
   /** After `send` succeeded (the fields are emptied first). */
   onSent: (result: T) => void | Promise<void>;
+  /** The login has an authenticator app (default): without one, only a recovery code goes with the password. */
+  appEnabled?: boolean;
 }
 
 /** A hidden user name next to a password field, so that password managers fill the right login. */
@@ -42,9 +44,10 @@ export function PasswordAndSecondFactorForm<T>({
   submitClassName,
   send,
   onSent,
+  appEnabled = true,
 }: PasswordAndSecondFactorFormProps<T>) {
   const { t } = useTranslation();
-  const [method, setMethod] = useState<MfaMethod>('totp');
+  const [method, setMethod] = useState<MfaMethod>(appEnabled ? 'totp' : 'recovery_code');
   const [password, setPassword] = useState('');
   const [code, setCode] = useState('');
   const [fieldErrors, setFieldErrors] = useState<{ password?: string; code?: string }>({});
@@ -153,11 +156,13 @@ export function PasswordAndSecondFactorForm<T>({
             required
           />
         )}
-        <p className="switch-method">
-          <button type="button" className="button button--link button--inline" onClick={switchMethod}>
-            {method === 'totp' ? t('security.profile.useRecovery') : t('login.mfa.useApp')}
-          </button>
-        </p>
+        {appEnabled ? (
+          <p className="switch-method">
+            <button type="button" className="button button--link button--inline" onClick={switchMethod}>
+              {method === 'totp' ? t('security.profile.useRecovery') : t('login.mfa.useApp')}
+            </button>
+          </p>
+        ) : null}
         <button type="submit" className={submitClassName} disabled={busy}>
           {submitLabel}
         </button>

@@ -8,6 +8,7 @@ const TOPICS = [
   'forgot',
   'twoStep',
   'twoStepApps',
+  'passkey',
   'lostPhone',
   'noCodes',
   'twoEmployers',

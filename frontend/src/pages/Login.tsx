@@ -11,18 +11,35 @@ import { PageHeading } from '../components/PageHeading';
 import { StatusBanner } from '../components/StatusBanner';
 import { errorMessage } from '../lib/errors';
 import { formatDateTime } from '../lib/dates';
+import { passkeyProblem, passkeyProblemKey, passkeysSupported } from '../lib/passkey';
 import { normaliseRecoveryCode, normaliseTotpCode } from '../lib/secondFactor';
 
 const CODE_FIELD = 'login-code';
 const RECOVERY_FIELD = 'login-recovery-code';
 const PASSWORD_FIELD = 'login-password';
+const PASSKEY_BUTTON = 'login-passkey-step';
+
+/** The second step's method when the password was right: the app, else a passkey, else a recovery code. */
+function firstMethod(methods: readonly MfaMethod[], passkeys: boolean): MfaMethod {
+  if (methods.includes('totp')) return 'totp';
+  if (passkeys && methods.includes('passkey')) return 'passkey';
+  return methods.includes('recovery_code') ? 'recovery_code' : 'totp';
+}
+
+/** Where focus goes when the second step shows `method`. */
+function fieldOf(method: MfaMethod): string {
+  if (method === 'passkey') return PASSKEY_BUTTON;
+  return method === 'totp' ? CODE_FIELD : RECOVERY_FIELD;
+}
 
 /** POST /auth/mfa's problem type for an mfa_token that expired or was used. */
 const MFA_TOKEN_EXPIRED = '/problems/mfa-token-expired';
 
 export function LoginPage() {
   const { t, i18n } = useTranslation();
-  const { login, completeMfa } = useAuth();
+  const { login, completeMfa, loginWithPasskey } = useAuth();
+  // Whether this browser can use a passkey here (never on an IP address).
+  const [canPasskey] = useState(passkeysSupported);
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const [email, setEmail] = useState(params.get('email') ?? '');
@@ -82,9 +99,8 @@ export function LoginPage() {
       const answer = await login(email.trim(), password);
       if (answer) {
         // The password was right; the app's code (or a recovery code) comes next.
-        const methods = answer.methods;
         setChallenge(answer);
-        setMethod(methods.includes('totp') || !methods.includes('recovery_code') ? 'totp' : 'recovery_code');
+        setMethod(firstMethod(answer.methods, canPasskey));
         setPassword('');
         setCode('');
         setFocusTarget('step-heading');
@@ -152,17 +168,57 @@ export function LoginPage() {
     }
   };
 
-  const switchMethod = () => {
-    const next: MfaMethod = method === 'totp' ? 'recovery_code' : 'totp';
+  /**
+   * A passkey: the second step of this challenge (`mfaToken`), or a login on its own. The
+   * browser's dialog does the rest; a refusal or a closed dialog keeps the step for another try.
+   */
+  const onPasskey = async (mfaToken?: string) => {
+    setError(null);
+    setFieldErrors({});
+    setBusy(true);
+    try {
+      await loginWithPasskey(mfaToken);
+      navigate(safeNext(params.get('next')), { replace: true });
+    } catch (err) {
+      const browserProblem = passkeyProblem(err);
+      if (browserProblem) setError(t(passkeyProblemKey(browserProblem, 'use')));
+      else if (err instanceof ApiError && err.status === 401) {
+        // The mfa_token (or the ceremony: both last 5 minutes) is no longer valid: start over.
+        // Otherwise (`/problems/invalid-second-factor`) the passkey was not accepted.
+        if (err.problem.type?.endsWith(MFA_TOKEN_EXPIRED)) {
+          if (mfaToken) backToPassword(t('login.mfa.expired'));
+          else setError(t('login.passkey.expired'));
+        } else setError(t(mfaToken ? 'login.mfa.passkeyRefused' : 'login.passkey.refused'));
+      } else if (err instanceof ApiError && err.status === 429) {
+        if (mfaToken) backToPassword(tooManyMessage(err));
+        else setError(tooManyMessage(err));
+      } else if (err instanceof ApiError && err.status === 409) setError(t('passkey.errors.unavailable'));
+      else setError(errorMessage(err, t));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const switchMethod = (next: MfaMethod) => {
     setMethod(next);
     setCode('');
     setFieldErrors({});
     setError(null);
-    setFocusTarget(next === 'totp' ? CODE_FIELD : RECOVERY_FIELD);
+    setFocusTarget(fieldOf(next));
+    // Choosing the passkey is choosing to use it now.
+    if (next === 'passkey' && challenge) void onPasskey(challenge.mfa_token);
   };
 
-  const offersRecovery = challenge?.methods.includes('recovery_code') ?? false;
-  const offersTotp = challenge?.methods.includes('totp') ?? false;
+  const offered = (m: MfaMethod) =>
+    (challenge?.methods.includes(m) ?? false) && (m !== 'passkey' || canPasskey);
+  /** The other ways to do the second step, each with its button's text. */
+  const alternatives = (
+    [
+      ['passkey', 'login.mfa.usePasskey'],
+      ['totp', 'login.mfa.useApp'],
+      ['recovery_code', 'login.mfa.useRecovery'],
+    ] as const
+  ).filter(([m]) => m !== method && offered(m));
 
   return (
     <div className="narrow">
@@ -171,11 +227,22 @@ export function LoginPage() {
       {notice && !challenge ? <Alert kind="success">{notice}</Alert> : null}
       <Alert kind="error">{error}</Alert>
       {challenge ? (
-        <form onSubmit={(e) => void onSubmitCode(e)} noValidate className="form" key={`mfa-${method}`}>
+        <form
+          onSubmit={(e) => {
+            if (method !== 'passkey') return void onSubmitCode(e);
+            e.preventDefault();
+            if (!busy) void onPasskey(challenge.mfa_token);
+          }}
+          noValidate
+          className="form"
+          key={`mfa-${method}`}
+        >
           <h2 ref={stepHeading} tabIndex={-1} className="step-heading">
             {t('login.mfa.title')}
           </h2>
-          {method === 'totp' ? (
+          {method === 'passkey' ? (
+            <p>{t('login.mfa.passkeyIntro')}</p>
+          ) : method === 'totp' ? (
             <>
               <p>{t('login.mfa.intro')}</p>
               <CodeField
@@ -203,19 +270,35 @@ export function LoginPage() {
             </>
           )}
           <div className="button-row">
-            <button type="submit" className="button button--primary" disabled={busy} aria-disabled={busy}>
-              {busy ? t('login.mfa.submitting') : t('login.mfa.submit')}
-            </button>
+            {method === 'passkey' ? (
+              // Not `disabled` while busy: focus moves here when the passkey is chosen and its dialog opens.
+              <button id={PASSKEY_BUTTON} type="submit" className="button button--primary" aria-disabled={busy}>
+                {busy ? t('login.mfa.passkeyBusy') : t('login.mfa.usePasskey')}
+              </button>
+            ) : (
+              <button type="submit" className="button button--primary" disabled={busy} aria-disabled={busy}>
+                {busy ? t('login.mfa.submitting') : t('login.mfa.submit')}
+              </button>
+            )}
             <button type="button" className="button button--secondary" onClick={() => backToPassword('')}>
               {t('login.mfa.cancel')}
             </button>
           </div>
-          {offersRecovery && offersTotp ? (
-            <p className="switch-method">
-              <button type="button" className="button button--link button--inline" onClick={switchMethod}>
-                {method === 'totp' ? t('login.mfa.useRecovery') : t('login.mfa.useApp')}
-              </button>
-            </p>
+          {alternatives.length > 0 ? (
+            <ul className="switch-method link-list">
+              {alternatives.map(([m, label]) => (
+                <li key={m}>
+                  <button
+                    type="button"
+                    className="button button--link button--inline"
+                    disabled={busy}
+                    onClick={() => switchMethod(m)}
+                  >
+                    {t(label)}
+                  </button>
+                </li>
+              ))}
+            </ul>
           ) : null}
         </form>
       ) : (
@@ -249,6 +332,26 @@ export function LoginPage() {
           </button>
         </form>
       )}
+      {!challenge && canPasskey ? (
+        <div className="passkey-login">
+          <p className="passkey-login__or">{t('login.passkey.or')}</p>
+          <button
+            type="button"
+            className="button button--secondary"
+            aria-disabled={busy}
+            aria-describedby="passkey-login-hint"
+            onClick={() => {
+              // Not `disabled` while busy: focus stays here while the browser's dialog is open.
+              if (!busy) void onPasskey();
+            }}
+          >
+            {t('login.passkey.submit')}
+          </button>
+          <p id="passkey-login-hint" className="field__hint passkey-login__hint">
+            {t('login.passkey.hint')}
+          </p>
+        </div>
+      ) : null}
       <ul className="link-list">
         <li>
           <Link to="/forgot-password">{t('login.forgot')}</Link>

@@ -1,5 +1,7 @@
 // Starts the real release binary (`verzuim serve`) on a free loopback port with a temporary
 // data directory and SQLite, and offers the employer side (CLI + employer API) to the tests.
+// The server binds 127.0.0.1, but its public URL (and so the browser's address) is
+// http://localhost:<port>: a passkey's relying party must be a host name, never an IP address.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -36,12 +38,13 @@ export async function startServer({ smtpPort }) {
 
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'verzuim-e2e-'));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://localhost:${port}`;
+  const dbPath = join(dataDir, 'verzuim.db');
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     VERZUIM_DATA_DIR: dataDir,
-    DATABASE_URL: `sqlite://${join(dataDir, 'verzuim.db')}`,
+    DATABASE_URL: `sqlite://${dbPath}`,
     VERZUIM_BIND: `127.0.0.1:${port}`,
     VERZUIM_PUBLIC_URL: baseUrl,
     VERZUIM_FRONTEND_DIR: frontendDir,
@@ -64,7 +67,7 @@ export async function startServer({ smtpPort }) {
   for (;;) {
     if (exited) throw new Error(`verzuim serve exited early: ${JSON.stringify(exited)}`);
     try {
-      const res = await fetch(`${baseUrl}/ready`);
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
       if (res.ok) break;
     } catch {
       // not listening yet
@@ -76,6 +79,22 @@ export async function startServer({ smtpPort }) {
   async function cli(...args) {
     const { stdout } = await run(bin, args, { env, cwd: dataDir });
     return JSON.parse(stdout);
+  }
+
+  /**
+   * Makes the last "confirm it is you" (step-up, SPEC §8: a login or POST /me/step-up) of every
+   * session of `employeeId` older than its five minutes, so that the next sensitive change asks
+   * for it again — instead of the test waiting five minutes. Needs the `sqlite3` CLI (run.sh
+   * installs it); the server's SQLite is in WAL mode, so this is a plain concurrent write.
+   */
+  async function ageStepUps(employeeId) {
+    if (!/^[0-9a-f-]{36}$/i.test(employeeId)) throw new Error(`not an employee id: ${employeeId}`);
+    const sql =
+      "UPDATE session_step_ups SET stepped_up_at = '2000-01-01 00:00:00' " +
+      `WHERE session_id IN (SELECT family_id FROM refresh_tokens WHERE employee_id = '${employeeId}');` +
+      'SELECT changes();';
+    const { stdout } = await run('sqlite3', ['-cmd', '.timeout 5000', dbPath, sql]);
+    return Number(stdout.trim());
   }
 
   async function stop() {
@@ -95,7 +114,7 @@ export async function startServer({ smtpPort }) {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { baseUrl, port, dataDir, cli, stop };
+  return { baseUrl, port, dataDir, cli, ageStepUps, stop };
 }
 
 /** The employer's side: an employer, an API client and its bearer token. */
