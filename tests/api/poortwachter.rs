@@ -27,7 +27,7 @@ struct World {
     employee_id: String,
     employee_token: String,
     absence_id: String,
-    _smtp: SmtpCapture,
+    smtp: SmtpCapture,
 }
 
 fn today() -> NaiveDate {
@@ -83,7 +83,7 @@ impl World {
             employee_id,
             employee_token,
             absence_id,
-            _smtp: smtp,
+            smtp,
         }
     }
 
@@ -137,20 +137,35 @@ impl World {
     }
 
     async fn upload(&self, category: &str) -> Value {
-        let mut body = Vec::new();
-        for (name, value) in [
+        let response = self.upload_with(category, "true", None).await;
+        assert_eq!(response.status(), 201, "uploaded");
+        response.json().await.unwrap()
+    }
+
+    async fn upload_with(
+        &self,
+        category: &str,
+        visible: &str,
+        response_requested: Option<&str>,
+    ) -> reqwest::Response {
+        let today = today().to_string();
+        let mut fields = vec![
             ("title", "Stuk"),
             ("category", category),
-            ("document_date", &today().to_string()),
-            ("visible_to_employee", "true"),
-        ] {
+            ("document_date", today.as_str()),
+            ("visible_to_employee", visible),
+        ];
+        if let Some(asked) = response_requested {
+            fields.push(("response_requested", asked));
+        }
+        let mut body = Vec::new();
+        for (name, value) in fields {
             body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
         }
         body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"stuk.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes());
         body.extend_from_slice(PDF);
         body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-        let response = self
-            .app
+        self.app
             .http
             .post(
                 self.app
@@ -164,9 +179,32 @@ impl World {
             .body(body)
             .send()
             .await
+            .unwrap()
+    }
+
+    async fn answer(&self, document_id: &str, body: Value) -> reqwest::Response {
+        self.app
+            .http
+            .post(
+                self.app
+                    .url(&format!("/api/v1/me/documents/{document_id}/response")),
+            )
+            .bearer_auth(&self.employee_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn age_step_ups(&self) {
+        let shift = if matches!(self.app.backend(), Backend::Sqlite) {
+            "UPDATE session_step_ups SET stepped_up_at = datetime(stepped_up_at, '-6 minutes')"
+        } else {
+            "UPDATE session_step_ups SET stepped_up_at = stepped_up_at - INTERVAL '6 minutes'"
+        };
+        diesel::sql_query(shift)
+            .execute(&mut self.app.db())
             .unwrap();
-        assert_eq!(response.status(), 201, "uploaded");
-        response.json().await.unwrap()
     }
 
     async fn overdue_events(&self) -> Vec<Value> {
@@ -283,5 +321,103 @@ on_both_databases! {
         assert_eq!(world.overdue_events().await.len(), 2);
         // The employee sees the late steps too.
         assert_eq!(step(&world.employee_timeline().await, "problem_analysis")["status"], "late");
+    }
+
+    async fn the_employee_answers_a_plan_of_action_once_and_the_answer_keeps_its_sha256(backend) {
+        let world = World::new(backend, 60, 600_000).await;
+        let asked = world.upload_with("plan_of_action", "true", Some("true")).await;
+        assert_eq!(asked.status(), 201);
+        let document: Value = asked.json().await.unwrap();
+        assert_eq!(document["response_requested"], true);
+        let id = document["id"].as_str().unwrap();
+        let mine: Value = world.app.http.get(world.app.url(&format!("/api/v1/me/documents/{id}")))
+            .bearer_auth(&world.employee_token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine["response_requested"], true);
+        assert!(mine["response"].is_null());
+
+        // Logged in a moment ago: that counts as the confirmation.
+        let own_view = "Ik kan eerst halve dagen werken, niet meteen hele.";
+        let answered = world.answer(id, json!({"agreement": "disagree", "own_view": own_view})).await;
+        assert_eq!(answered.status(), 201);
+        let answer: Value = answered.json().await.unwrap();
+        assert_eq!(answer["agreement"], "disagree");
+        assert_eq!(answer["own_view"], own_view);
+        assert_eq!(answer["document_sha256"], document["sha256"]);
+
+        let again = world.answer(id, json!({"agreement": "agree"})).await;
+        assert_problem(again, 409).await;
+        let mine: Value = world.app.http.get(world.app.url(&format!("/api/v1/me/documents/{id}")))
+            .bearer_auth(&world.employee_token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine["response"]["agreement"], "disagree", "the first answer stays");
+
+        let read: Value = world.app.http.get(world.app.url(&format!("/api/v1/documents/{id}/responses")))
+            .bearer_auth(&world.employer.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(read["items"].as_array().unwrap().len(), 1);
+        assert_eq!(read["items"][0]["own_view"], own_view);
+
+        let page: Value = world.app.http.get(world.app.url("/api/v1/events?after=0&limit=100"))
+            .bearer_auth(&world.employer.token).send().await.unwrap().json().await.unwrap();
+        let responded: Vec<&Value> = page["items"].as_array().unwrap().iter()
+            .filter(|e| e["type"] == "document.responded").collect();
+        assert_eq!(responded.len(), 1);
+        assert_eq!(responded[0]["data"]["agreement"], "disagree");
+        assert!(!responded[0].to_string().contains("halve dagen"), "the view is not in the event");
+
+        // The employer's absence address is told whether, not what: the view stays in the API.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let mail = loop {
+            let found = world.smtp.received().into_iter()
+                .find(|m| m.parsed().subject() == Some("Reactie van een medewerker op een document"));
+            if let Some(mail) = found { break mail; }
+            assert!(tokio::time::Instant::now() < deadline, "no answer e-mail");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let text = mail.parsed().body_text(0).unwrap().to_string();
+        assert!(text.contains("niet akkoord"), "{text}");
+        assert!(text.contains("Eigen visie gegeven: ja"), "{text}");
+        assert!(!text.contains("halve dagen"), "{text}");
+    }
+
+    async fn answering_asks_for_a_confirmation_in_the_last_five_minutes(backend) {
+        let world = World::new(backend, 60, 600_000).await;
+        let document: Value = world.upload_with("evaluation", "true", Some("true")).await.json().await.unwrap();
+        let id = document["id"].as_str().unwrap();
+        world.age_step_ups();
+        let refused = assert_problem(world.answer(id, json!({"agreement": "agree"})).await, 403).await;
+        assert_eq!(refused["type"], "/problems/step-up-required");
+        let confirmed = world.app.http.post(world.app.url("/api/v1/me/step-up")).bearer_auth(&world.employee_token)
+            .json(&json!({"password": EMPLOYEE.password})).send().await.unwrap();
+        assert_eq!(confirmed.status(), 204);
+        assert_eq!(world.answer(id, json!({"agreement": "agree"})).await.status(), 201);
+    }
+
+    async fn only_a_document_that_asks_can_be_answered_and_only_by_its_employee(backend) {
+        let world = World::new(backend, 60, 600_000).await;
+        let plain = world.upload("correspondence").await;
+        assert_problem(world.answer(plain["id"].as_str().unwrap(), json!({"agreement": "agree"})).await, 409).await;
+        let hidden: Value = world.upload_with("plan_of_action", "false", None).await.json().await.unwrap();
+        assert_problem(world.answer(hidden["id"].as_str().unwrap(), json!({"agreement": "agree"})).await, 404).await;
+        assert_problem(world.answer(&uuid::Uuid::new_v4().to_string(), json!({"agreement": "agree"})).await, 404).await;
+        let asked: Value = world.upload_with("plan_of_action", "true", Some("true")).await.json().await.unwrap();
+        let id = asked["id"].as_str().unwrap();
+        let too_long = world.answer(id, json!({"agreement": "agree", "own_view": "x".repeat(4001)})).await;
+        assert_eq!(assert_problem(too_long, 400).await["errors"][0]["field"], "own_view");
+        let bad = world.answer(id, json!({"agreement": "misschien"})).await;
+        assert_problem(bad, 400).await;
+        // Another employer's client cannot read the answers.
+        let other = world.app.employer_session().await;
+        let foreign = world.app.http.get(world.app.url(&format!("/api/v1/documents/{id}/responses")))
+            .bearer_auth(&other.token).send().await.unwrap();
+        assert_problem(foreign, 404).await;
+    }
+
+    async fn an_answer_is_asked_only_for_plans_and_reports_the_employee_can_see(backend) {
+        let world = World::new(backend, 10, 600_000).await;
+        let wrong_kind = world.upload_with("correspondence", "true", Some("true")).await;
+        assert_eq!(assert_problem(wrong_kind, 400).await["errors"][0]["field"], "response_requested");
+        let hidden = world.upload_with("plan_of_action", "false", Some("true")).await;
+        assert_eq!(assert_problem(hidden, 400).await["errors"][0]["field"], "response_requested");
+        let garbled = world.upload_with("plan_of_action", "true", Some("misschien")).await;
+        assert_problem(garbled, 400).await;
     }
 }

@@ -13,11 +13,10 @@ use super::domain::{
 use super::models::{AbsenceRow, AbsenceStatus, CorrectionRow, PartialRecoveryRow, ReportedBy};
 use super::queries::{find, find_open, Owner};
 use crate::audit::{self, Actor};
-use crate::db::schema::{absence_corrections, absence_partial_recoveries, absences, employees};
+use crate::db::schema::{absence_corrections, absence_partial_recoveries, absences};
 use crate::db::{is_unique_violation, now, ChangedEmployees, DbConnection};
-use crate::domain::Language;
 use crate::employers::employees::lock_employer;
-use crate::employers::models::Employer;
+use crate::employers::recipients;
 use crate::error::ApiError;
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
@@ -74,45 +73,6 @@ fn record(
         kind.as_str(),
         ("absence", &row.id),
     )
-}
-
-/// Whom an absence e-mail goes to and what names it: the employer's absence address and its
-/// arbodienst, in the employer's notification language.
-struct Notified {
-    recipients: Vec<String>,
-    language: Language,
-    employer_name: String,
-    employee_name: String,
-    personnel_number: Option<String>,
-}
-
-fn notified(
-    conn: &mut DbConnection,
-    employer_id: &str,
-    employee_id: &str,
-) -> Result<Notified, ApiError> {
-    use crate::db::schema::employers;
-    let employer = employers::table
-        .find(employer_id)
-        .select(Employer::as_select())
-        .first(conn)?;
-    let (first, last, external_id) = employees::table
-        .find(employee_id)
-        .select((
-            employees::first_name,
-            employees::last_name,
-            employees::external_id,
-        ))
-        .first::<(String, String, Option<String>)>(conn)?;
-    Ok(Notified {
-        recipients: std::iter::once(employer.absence_email)
-            .chain(employer.arbodienst_email.filter(|a| !a.trim().is_empty()))
-            .collect(),
-        language: Language::parse(&employer.notification_language).unwrap_or_default(),
-        employer_name: employer.name,
-        employee_name: format!("{first} {last}").trim().to_string(),
-        personnel_number: external_id.filter(|id| !id.trim().is_empty()),
-    })
 }
 
 /// Records a new sick report for `employee_id`, linking it to the previous absence when its
@@ -196,7 +156,7 @@ pub fn report(
             EventKind::AbsenceReported,
             event_data(&row),
         )?;
-        let notified = notified(conn, employer_id, employee_id)?;
+        let notified = recipients::notified(conn, employer_id, employee_id)?;
         for to in notified.recipients {
             enqueue_email(
                 conn,
@@ -278,7 +238,7 @@ pub fn recover(
             EventKind::AbsenceRecovered,
             event_data(&row),
         )?;
-        let notified = notified(conn, &row.employer_id, &row.employee_id)?;
+        let notified = recipients::notified(conn, &row.employer_id, &row.employee_id)?;
         for to in notified.recipients {
             enqueue_email(
                 conn,

@@ -241,10 +241,15 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
 }
 
 /// Reverts the newest migration only (the migration tests use it to build an older schema).
-pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<()> {
+/// Reverts the newest applied migration; answers its version (e.g. `20261201000010`).
+pub fn revert_last_migration(conn: &mut DbConnection) -> anyhow::Result<String> {
     match conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(drop),
-        DbConnection::Postgres(c) => c.revert_last_migration(POSTGRES_MIGRATIONS).map(drop),
+        DbConnection::Sqlite(c) => c
+            .revert_last_migration(SQLITE_MIGRATIONS)
+            .map(|v| v.to_string()),
+        DbConnection::Postgres(c) => c
+            .revert_last_migration(POSTGRES_MIGRATIONS)
+            .map(|v| v.to_string()),
     }
     .map_err(|e| anyhow::anyhow!("migration revert failed: {e}"))
 }

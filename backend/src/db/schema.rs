@@ -402,8 +402,25 @@ diesel::table! {
         published_by_client_id -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        response_requested -> Bool,
     }
 }
+
+diesel::table! {
+    document_responses (id) {
+        id -> Text,
+        document_id -> Text,
+        employer_id -> Text,
+        employee_id -> Text,
+        agreement -> Text,
+        own_view -> Nullable<Text>,
+        document_sha256 -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(document_responses -> documents (document_id));
+diesel::allow_tables_to_appear_in_same_query!(documents, document_responses);
 
 diesel::table! {
     dossier_contacts (id) {

@@ -5,13 +5,14 @@
 
 use diesel::prelude::*;
 
-use super::models::{Document, DocumentChange};
+use super::models::{Agreement, Document, DocumentChange, ResponseRow};
 use super::queries::{self, Owner};
 use crate::audit::{self, Actor};
-use crate::db::schema::{documents, employees};
+use crate::db::schema::{document_responses, documents, employees};
 use crate::db::{now, DbConnection};
 use crate::domain::Language;
 use crate::employers::employees::find_employee;
+use crate::employers::recipients;
 use crate::error::ApiError;
 use crate::events::email::{enqueue_email, EmailMessage};
 use crate::events::feed::{self, EventKind};
@@ -117,6 +118,10 @@ pub fn delete(
     crate::db::write_transaction(conn, |conn| {
         let owner = Owner::Employer(employer_id.to_string());
         let document = queries::find(conn, &owner, id)?;
+        diesel::delete(
+            document_responses::table.filter(document_responses::document_id.eq(&document.id)),
+        )
+        .execute(conn)?;
         diesel::delete(documents::table.find(&document.id)).execute(conn)?;
         audit::record(
             conn,
@@ -170,4 +175,87 @@ fn publish(conn: &mut DbConnection, document: &Document, portal_url: &str) -> Re
         }
     }
     Ok(())
+}
+
+/// The employee's answer to a document that asks for one (SPEC §9): once, after a step-up in
+/// the last five minutes, kept with the document's SHA-256; the employer and the arbodienst
+/// hear of it by event and e-mail. A hidden or foreign document is a 404, one that asks for no
+/// answer or was answered already a 409.
+pub fn respond(
+    conn: &mut DbConnection,
+    owner: &Owner,
+    session_id: &str,
+    id: &str,
+    agreement: Agreement,
+    own_view: Option<String>,
+) -> Result<ResponseRow, ApiError> {
+    crate::db::write_transaction(conn, |conn| {
+        let document = queries::find(conn, owner, id)?;
+        if !document.response_requested {
+            return Err(ApiError::Conflict(
+                "This document does not ask for an answer.".into(),
+            ));
+        }
+        crate::accounts::step_up::require_recent(conn, session_id)?;
+        let row = ResponseRow {
+            id: uuid::Uuid::new_v4().to_string(),
+            document_id: document.id.clone(),
+            employer_id: document.employer_id.clone(),
+            employee_id: document.employee_id.clone(),
+            agreement: agreement.as_str().into(),
+            own_view,
+            document_sha256: document.sha256.clone(),
+            created_at: now(),
+        };
+        let inserted = diesel::insert_into(document_responses::table)
+            .values(&row)
+            .execute(conn);
+        match inserted {
+            Err(e) if crate::db::is_unique_violation(&e) => {
+                return Err(ApiError::Conflict(
+                    "You answered this document already; an answer cannot be changed.".into(),
+                ))
+            }
+            other => {
+                other?;
+            }
+        }
+        audit::record(
+            conn,
+            &document.employer_id,
+            &Actor::Employee(document.employee_id.clone()),
+            "document.responded",
+            ("document", &document.id),
+        )?;
+        feed::record(
+            conn,
+            &document.employer_id,
+            EventKind::DocumentResponded,
+            serde_json::json!({
+                "document_id": document.id,
+                "employee_id": document.employee_id,
+                "agreement": agreement.as_str(),
+                "own_view_given": row.own_view.is_some(),
+            }),
+        )?;
+        let notified = recipients::notified(conn, &document.employer_id, &document.employee_id)?;
+        for to in notified.recipients {
+            enqueue_email(
+                conn,
+                &EmailMessage::DocumentResponded {
+                    to,
+                    language: notified.language,
+                    employer_name: notified.employer_name.clone(),
+                    personnel_number: notified.personnel_number.clone(),
+                    employee_name: notified.employee_name.clone(),
+                    category: document.category.clone(),
+                    document_date: document.document_date,
+                    document_id: document.id.clone(),
+                    agreed: agreement == Agreement::Agree,
+                    with_own_view: row.own_view.is_some(),
+                },
+            )?;
+        }
+        Ok(row)
+    })
 }

@@ -11,7 +11,7 @@ use super::content::sanitise_file_name;
 use super::download::{download, DownloadResponses};
 use super::models::{
     AuthorRole, Document, DocumentChange, DocumentFilter, DocumentPage, DocumentPatch,
-    DocumentResponse, DocumentUpload,
+    DocumentResponse, DocumentUpload, ResponseList,
 };
 use super::queries::{self, ListFilter, Owner, Position};
 use crate::audit::Actor;
@@ -105,6 +105,7 @@ pub async fn upload(
         published_by_client_id: client.client_id.clone(),
         created_at: at,
         updated_at: at,
+        response_requested: received.meta.response_requested,
     };
 
     // File first, then the row; if the row cannot be written the file goes again.
@@ -208,6 +209,44 @@ pub async fn get_one(
         .run(move |conn| queries::find_recorded(conn, &owner, &id, &actor, "document.read"))
         .await?;
     Ok(web::Json(document.into()))
+}
+
+/// The employee's answers to a document: none yet, or the one they gave.
+///
+/// For a document uploaded with `response_requested`: whether the employee agrees, their own
+/// view if they gave one, the SHA-256 of the document they answered and when. The read is
+/// audited. Needs `documents:read`.
+#[utoipa::path(
+    tag = "documents",
+    security(("employer_oauth" = ["documents:read"])),
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, body = ResponseList),
+        Unauthorized,
+        NotFound,
+    )
+)]
+#[get("/documents/{id}/responses")]
+pub async fn responses(
+    client: EmployerClient<DocumentsRead>,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ResponseList>, ApiError> {
+    let owner = Owner::Employer(client.employer_id.clone());
+    let actor = Actor::Client(client.client_id);
+    let id = path.into_inner();
+    let list = state
+        .db
+        .run(move |conn| {
+            let document =
+                queries::find_recorded(conn, &owner, &id, &actor, "document.responses_read")?;
+            let items = queries::responses_to(conn, std::slice::from_ref(&document.id))?
+                .into_values()
+                .collect();
+            Ok(ResponseList { items })
+        })
+        .await?;
+    Ok(web::Json(list))
 }
 
 /// Change a document's title, category, date or visibility. Making a hidden document visible

@@ -35,7 +35,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(employer::content)
         .service(employee::list_mine)
         .service(employee::get_mine)
-        .service(employee::content_mine);
+        .service(employer::responses)
+        .service(employee::content_mine)
+        .service(employee::respond);
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::db::schema::documents;
+use crate::db::schema::{document_responses, documents};
 use crate::error::{ApiError, FieldError};
 
 /// The longest title, in characters, of an upload and of a change.
@@ -32,6 +32,7 @@ pub struct Document {
     pub published_by_client_id: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub response_requested: bool,
 }
 
 impl Document {
@@ -79,6 +80,17 @@ impl Category {
             Category::Correspondence => "correspondence",
             Category::Other => "other",
         }
+    }
+
+    /// The documents the employee is asked to answer (agree, or give their own view).
+    pub fn asks_for_a_response(self) -> bool {
+        matches!(
+            self,
+            Category::PlanOfAction
+                | Category::Evaluation
+                | Category::FirstYearEvaluation
+                | Category::ReintegrationReport
+        )
     }
 
     pub fn parse(text: &str) -> Option<Category> {
@@ -143,6 +155,8 @@ pub struct DocumentResponse {
     /// Sanitised display name used for downloads.
     pub file_name: String,
     pub published_by: PublishedBy,
+    /// The employee is asked to answer it (`GET /documents/{id}/responses`).
+    pub response_requested: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -165,6 +179,7 @@ impl From<Document> for DocumentResponse {
             size: d.size,
             sha256: d.sha256,
             file_name: d.file_name,
+            response_requested: d.response_requested,
             created_at: d.created_at.and_utc(),
             updated_at: d.updated_at.and_utc(),
         }
@@ -195,6 +210,10 @@ pub struct MyDocument {
     pub sha256: String,
     pub file_name: String,
     pub published_by: Author,
+    /// You are asked to answer it: agree, or give your own view (`POST …/response`).
+    pub response_requested: bool,
+    /// Your answer, once given; it cannot be changed.
+    pub response: Option<ResponseView>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -212,9 +231,95 @@ impl From<Document> for MyDocument {
             size: d.size,
             sha256: d.sha256,
             file_name: d.file_name,
+            response_requested: d.response_requested,
+            response: None,
             created_at: d.created_at.and_utc(),
         }
     }
+}
+
+/// The employee's answer to a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Agreement {
+    Agree,
+    Disagree,
+}
+
+impl Agreement {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Agreement::Agree => "agree",
+            Agreement::Disagree => "disagree",
+        }
+    }
+
+    fn from_stored(text: &str) -> Agreement {
+        if text == "agree" {
+            Agreement::Agree
+        } else {
+            Agreement::Disagree
+        }
+    }
+}
+
+/// The longest own view, in characters.
+pub const OWN_VIEW_MAX_CHARS: usize = 4000;
+
+/// `{agreement, own_view?}`: the employee's answer to a plan of action or report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseRequest {
+    pub agreement: Agreement,
+    /// Your own view, in your words: at most 4,000 characters.
+    pub own_view: Option<String>,
+}
+
+/// One row of `document_responses`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = document_responses)]
+pub struct ResponseRow {
+    pub id: String,
+    pub document_id: String,
+    pub employer_id: String,
+    pub employee_id: String,
+    pub agreement: String,
+    pub own_view: Option<String>,
+    pub document_sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// An answer as the employee, the employer and the arbodienst see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ResponseView {
+    #[schema(format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub document_id: String,
+    pub agreement: Agreement,
+    pub own_view: Option<String>,
+    /// The SHA-256 of the document as it was answered.
+    pub document_sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ResponseRow> for ResponseView {
+    fn from(r: ResponseRow) -> Self {
+        ResponseView {
+            agreement: Agreement::from_stored(&r.agreement),
+            id: r.id,
+            document_id: r.document_id,
+            own_view: r.own_view,
+            document_sha256: r.document_sha256,
+            created_at: r.created_at.and_utc(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseList {
+    /// The answers to this document: none yet, or the one given.
+    pub items: Vec<ResponseView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,6 +343,9 @@ pub struct DocumentUpload {
     pub visible_to_employee: bool,
     /// An absence of the same employee this document belongs to.
     pub absence_id: Option<String>,
+    /// Ask the employee to answer (agree, or give their own view): a plan of action, an
+    /// evaluation or a re-integration report visible to them. `false` when left out.
+    pub response_requested: Option<bool>,
 }
 
 /// Changes to a document's metadata; absent fields stay as they are.

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::models::{Category, Document};
+use super::models::{Category, Document, ResponseRow, ResponseView};
 use super::range::{self, RangeAnswer};
 use crate::audit::{self, Actor};
 use crate::db::schema::{absences, documents, employees};
@@ -183,4 +183,20 @@ pub fn list(
     Ok(split_page(rows, filter.limit, |last| {
         (last.document_date, last.created_at, last.id.clone())
     }))
+}
+
+/// The answers given to `document_ids`, by document.
+pub fn responses_to(
+    conn: &mut DbConnection,
+    document_ids: &[String],
+) -> Result<std::collections::HashMap<String, ResponseView>, ApiError> {
+    use crate::db::schema::document_responses;
+    let rows: Vec<ResponseRow> = document_responses::table
+        .filter(document_responses::document_id.eq_any(document_ids))
+        .select(ResponseRow::as_select())
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.document_id.clone(), ResponseView::from(r)))
+        .collect())
 }

@@ -42,6 +42,7 @@ pub struct UploadMeta {
     pub document_date: NaiveDate,
     pub visible: bool,
     pub absence_id: Option<String>,
+    pub response_requested: bool,
 }
 
 /// An upload streamed to a staging file: counted, hashed and sniffed on the way.
@@ -88,7 +89,12 @@ pub async fn read(
                 }
                 staged = Some(stage_file(&mut field, staging_dir, max).await?);
             }
-            "title" | "category" | "document_date" | "visible_to_employee" | "absence_id" => {
+            "title"
+            | "category"
+            | "document_date"
+            | "visible_to_employee"
+            | "absence_id"
+            | "response_requested" => {
                 if parts.contains_key(&name) {
                     return Err(ApiError::invalid(name, "is sent more than once"));
                 }
@@ -221,6 +227,10 @@ fn parse_meta(mut parts: HashMap<String, String>) -> Result<UploadMeta, ApiError
     let category_text = required("category");
     let date_text = required("document_date");
     let visible_text = required("visible_to_employee");
+    let response_text = parts
+        .remove("response_requested")
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
     let absence_id = parts
         .remove("absence_id")
         .map(|v| v.trim().to_string())
@@ -267,6 +277,31 @@ fn parse_meta(mut parts: HashMap<String, String>) -> Result<UploadMeta, ApiError
             errors.push(FieldError::new("absence_id", "must be an absence id"));
         }
     }
+    let response_requested = match response_text.as_deref().map(parse_form_bool) {
+        None => false,
+        Some(Some(asked)) => asked,
+        Some(None) => {
+            errors.push(FieldError::new(
+                "response_requested",
+                "must be true or false (True, False, 1 and 0 are accepted too)",
+            ));
+            false
+        }
+    };
+    if response_requested {
+        if visible == Some(false) {
+            errors.push(FieldError::new(
+                "response_requested",
+                "asks the employee to answer, so the document must be visible to them",
+            ));
+        }
+        if category.is_some_and(|c| !c.asks_for_a_response()) {
+            errors.push(FieldError::new(
+                "response_requested",
+                "is for a plan of action, an evaluation or a re-integration report",
+            ));
+        }
+    }
     match (category, document_date, visible) {
         (Some(category), Some(document_date), Some(visible)) if errors.is_empty() => {
             Ok(UploadMeta {
@@ -275,6 +310,7 @@ fn parse_meta(mut parts: HashMap<String, String>) -> Result<UploadMeta, ApiError
                 document_date,
                 visible,
                 absence_id,
+                response_requested,
             })
         }
         _ => Err(ApiError::Validation(errors)),

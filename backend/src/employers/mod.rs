@@ -5,6 +5,7 @@
 //! - [`changes`]: the operator's writes from the command line (employers, API clients, secret
 //!   rotation, revocation) and the employer record's lookups;
 //! - [`contacts`]: whom an employee asks about their dossier (checks, reads and the write);
+//! - [`recipients`]: who is told about an employee's absence and answers;
 //! - [`oauth`]: the token endpoint; [`employees`]: the employee API, its own feature folder.
 
 pub mod changes;
@@ -13,6 +14,7 @@ pub mod employees;
 pub mod employer;
 pub mod models;
 pub mod oauth;
+pub mod recipients;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -107,6 +107,22 @@ pub enum EmailMessage {
         #[serde(default)]
         reported_by: String,
     },
+    /// The employee answered a document that asked for it, to the employer's absence address
+    /// and the arbodienst: whether they agree and whether they gave their own view — not the
+    /// view itself, which is read through the API (`GET /documents/{id}/responses`).
+    DocumentResponded {
+        to: String,
+        language: Language,
+        employer_name: String,
+        personnel_number: Option<String>,
+        employee_name: String,
+        /// The category of the document answered (`plan_of_action`, …).
+        category: String,
+        document_date: NaiveDate,
+        document_id: String,
+        agreed: bool,
+        with_own_view: bool,
+    },
     /// A document was made visible in the employee's dossier. Carries only a link to the
     /// dossier: never the document, never its title (which could be medical).
     DocumentPublished {
@@ -129,6 +145,7 @@ impl EmailMessage {
             EmailMessage::AbsenceReported { .. } => "absence_reported",
             EmailMessage::AbsenceRecovered { .. } => "absence_recovered",
             EmailMessage::DocumentPublished { .. } => "document_published",
+            EmailMessage::DocumentResponded { .. } => "document_responded",
         }
     }
 
@@ -141,7 +158,8 @@ impl EmailMessage {
             | EmailMessage::MfaReset { to, .. }
             | EmailMessage::AbsenceReported { to, .. }
             | EmailMessage::AbsenceRecovered { to, .. }
-            | EmailMessage::DocumentPublished { to, .. } => to,
+            | EmailMessage::DocumentPublished { to, .. }
+            | EmailMessage::DocumentResponded { to, .. } => to,
         }
     }
 
@@ -154,7 +172,8 @@ impl EmailMessage {
             | EmailMessage::MfaReset { language, .. }
             | EmailMessage::AbsenceReported { language, .. }
             | EmailMessage::AbsenceRecovered { language, .. }
-            | EmailMessage::DocumentPublished { language, .. } => *language,
+            | EmailMessage::DocumentPublished { language, .. }
+            | EmailMessage::DocumentResponded { language, .. } => *language,
         }
     }
 
@@ -167,7 +186,9 @@ impl EmailMessage {
             EmailMessage::EmailChangeNotice { portal_url, .. }
             | EmailMessage::MfaReset { portal_url, .. }
             | EmailMessage::DocumentPublished { portal_url, .. } => Some(portal_url),
-            EmailMessage::AbsenceReported { .. } | EmailMessage::AbsenceRecovered { .. } => None,
+            EmailMessage::AbsenceReported { .. }
+            | EmailMessage::AbsenceRecovered { .. }
+            | EmailMessage::DocumentResponded { .. } => None,
         }
     }
 
@@ -202,6 +223,12 @@ impl EmailMessage {
             }
             (EmailMessage::DocumentPublished { .. }, Language::En) => {
                 "New document in your dossier"
+            }
+            (EmailMessage::DocumentResponded { .. }, Language::Nl) => {
+                "Reactie van een medewerker op een document"
+            }
+            (EmailMessage::DocumentResponded { .. }, Language::En) => {
+                "An employee answered a document"
             }
         }
     }
@@ -362,6 +389,22 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/email/absence_recovered.en.html"),
     ),
     (
+        "email/document_responded.nl.txt",
+        include_str!("../../templates/email/document_responded.nl.txt"),
+    ),
+    (
+        "email/document_responded.nl.html",
+        include_str!("../../templates/email/document_responded.nl.html"),
+    ),
+    (
+        "email/document_responded.en.txt",
+        include_str!("../../templates/email/document_responded.en.txt"),
+    ),
+    (
+        "email/document_responded.en.html",
+        include_str!("../../templates/email/document_responded.en.html"),
+    ),
+    (
         "email/document_published.nl.txt",
         include_str!("../../templates/email/document_published.nl.txt"),
     ),
@@ -499,6 +542,26 @@ impl Templates {
                 portal_url,
                 ..
             } => context! { first_name, portal_url },
+            EmailMessage::DocumentResponded {
+                employer_name,
+                personnel_number,
+                employee_name,
+                category,
+                document_date,
+                document_id,
+                agreed,
+                with_own_view,
+                ..
+            } => context! {
+                employer_name,
+                personnel_number,
+                employee_name,
+                category => category_label(category, language),
+                document_date => long_date(*document_date, language),
+                document_id,
+                agreed,
+                with_own_view,
+            },
         };
         let values = context! { lang => language.as_str(), subject, ..values };
         let name = format!("email/{}.{}", message.template(), language.as_str());
@@ -532,6 +595,22 @@ fn escape_html(text: &str) -> String {
         }
     }
     escaped
+}
+
+/// A document category as the answer e-mail names it.
+fn category_label(category: &str, language: Language) -> &'static str {
+    match (category, language) {
+        ("plan_of_action", Language::Nl) => "plan van aanpak",
+        ("plan_of_action", Language::En) => "plan of action",
+        ("evaluation", Language::Nl) => "evaluatie",
+        ("evaluation", Language::En) => "evaluation",
+        ("first_year_evaluation", Language::Nl) => "eerstejaarsevaluatie",
+        ("first_year_evaluation", Language::En) => "first-year evaluation",
+        ("reintegration_report", Language::Nl) => "re-integratieverslag",
+        ("reintegration_report", Language::En) => "re-integration report",
+        (_, Language::Nl) => "document",
+        (_, Language::En) => "document",
+    }
 }
 
 /// `7,25` / `7.25` (whole hours without decimals).

@@ -44,13 +44,16 @@ pub enum EventKind {
     AbsenceCorrected,
     #[serde(rename = "document.published")]
     DocumentPublished,
+    /// The employee answered a document that asked for it (agree, or their own view).
+    #[serde(rename = "document.responded")]
+    DocumentResponded,
     /// A Poortwachter step passed its due date undone; raised once per step.
     #[serde(rename = "poortwachter.step_overdue")]
     StepOverdue,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::EmployeeInvited,
         EventKind::AbsenceReported,
         EventKind::AbsencePartiallyRecovered,
@@ -58,6 +61,7 @@ impl EventKind {
         EventKind::AbsenceCancelled,
         EventKind::AbsenceCorrected,
         EventKind::DocumentPublished,
+        EventKind::DocumentResponded,
         EventKind::StepOverdue,
     ];
 
@@ -70,6 +74,7 @@ impl EventKind {
             EventKind::AbsenceCancelled => "absence.cancelled",
             EventKind::AbsenceCorrected => "absence.corrected",
             EventKind::DocumentPublished => "document.published",
+            EventKind::DocumentResponded => "document.responded",
             EventKind::StepOverdue => "poortwachter.step_overdue",
         }
     }

@@ -501,6 +501,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents/{id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The employee's answers to a document: none yet, or the one they gave
+         * @description For a document uploaded with `response_requested`: whether the employee agrees, their own
+         *     view if they gave one, the SHA-256 of the document they answered and when. The read is
+         *     audited. Needs `documents:read`.
+         */
+        get: operations["responses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/employees": {
         parameters: {
             query?: never;
@@ -939,6 +961,30 @@ export interface paths {
         get: operations["content_mine"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/documents/{id}/response": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Answer a document that asks for it: agree, or not, with your own view if you like
+         * @description For a plan of action, an evaluation or a re-integration report uploaded with
+         *     `response_requested`. Asks for a confirmation in the last five minutes (403
+         *     `/problems/step-up-required`: `POST /me/step-up` first). Kept with the document's SHA-256
+         *     and the time; an answer cannot be changed (409), a revised document asks again. The
+         *     employer and the arbodienst are told. `own_view`: at most 4,000 characters.
+         */
+        post: operations["respond"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1478,6 +1524,11 @@ export interface components {
          * @enum {string}
          */
         ActorType: "employee" | "client";
+        /**
+         * @description The employee's answer to a document.
+         * @enum {string}
+         */
+        Agreement: "agree" | "disagree";
         /** @description Who read or changed which absence or document. */
         AuditEntry: {
             /** @description E.g. `absence.read`, `absence.reported`, `document.downloaded`. */
@@ -1706,6 +1757,8 @@ export interface components {
             file_name: string;
             id: string;
             published_by: components["schemas"]["PublishedBy"];
+            /** @description The employee is asked to answer it (`GET /documents/{id}/responses`). */
+            response_requested: boolean;
             /** @description Hex SHA-256 of the content. */
             sha256: string;
             /**
@@ -1730,6 +1783,11 @@ export interface components {
              * @description The file: PDF, PNG, JPEG or plain UTF-8 text, at most `VERZUIM_MAX_UPLOAD_BYTES`.
              */
             file: string;
+            /**
+             * @description Ask the employee to answer (agree, or give their own view): a plan of action, an
+             *     evaluation or a re-integration report visible to them. `false` when left out.
+             */
+            response_requested?: boolean | null;
             /** @description 1–200 characters. */
             title: string;
             /** @description `true` or `false`; `True`, `False`, `1` and `0` are accepted too. */
@@ -1895,7 +1953,7 @@ export interface components {
          * @description The event types of SPEC §5, as webhooks, the feed and subscriptions name them.
          * @enum {string}
          */
-        EventKind: "employee.invited" | "absence.reported" | "absence.partially_recovered" | "absence.recovered" | "absence.cancelled" | "absence.corrected" | "document.published" | "poortwachter.step_overdue";
+        EventKind: "employee.invited" | "absence.reported" | "absence.partially_recovered" | "absence.recovered" | "absence.cancelled" | "absence.corrected" | "document.published" | "document.responded" | "poortwachter.step_overdue";
         /**
          * @description How long the employee expects to be absent.
          * @enum {string}
@@ -2071,6 +2129,9 @@ export interface components {
             file_name: string;
             id: string;
             published_by: components["schemas"]["Author"];
+            response?: null | components["schemas"]["ResponseView"];
+            /** @description You are asked to answer it: agree, or give your own view (`POST …/response`). */
+            response_requested: boolean;
             sha256: string;
             /** Format: int64 */
             size: number;
@@ -2226,6 +2287,29 @@ export interface components {
         ReportedBy: "employee" | "employer";
         ResetRequest: {
             email: string;
+        };
+        ResponseList: {
+            /** @description The answers to this document: none yet, or the one given. */
+            items: components["schemas"]["ResponseView"][];
+        };
+        /** @description `{agreement, own_view?}`: the employee's answer to a plan of action or report. */
+        ResponseRequest: {
+            agreement: components["schemas"]["Agreement"];
+            /** @description Your own view, in your words: at most 4,000 characters. */
+            own_view?: string | null;
+        };
+        /** @description An answer as the employee, the employer and the arbodienst see it. */
+        ResponseView: {
+            agreement: components["schemas"]["Agreement"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            document_id: string;
+            /** @description The SHA-256 of the document as it was answered. */
+            document_sha256: string;
+            /** Format: uuid */
+            id: string;
+            own_view?: string | null;
         };
         SecurityView: {
             /** @description This employer requires two-step login. */
@@ -3964,6 +4048,55 @@ export interface operations {
             };
         };
     };
+    responses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseList"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token does not carry the scope `documents:read` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_employees: {
         parameters: {
             query?: {
@@ -5677,6 +5810,86 @@ export interface operations {
             };
             /** @description The range lies outside the file (`Content-Range: bytes *\/size`) */
             416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    respond: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Document id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResponseView"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Confirm it is you first (`/problems/step-up-required`): `POST /me/step-up`, then repeat the request within five minutes */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource for this caller: unknown, used up, or another party's (they answer alike) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The change conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json` */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
