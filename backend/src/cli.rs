@@ -31,6 +31,9 @@ pub enum Command {
     /// Manage employers.
     #[command(subcommand)]
     Employer(EmployerCommand),
+    /// Register occupational health services (arbodiensten).
+    #[command(subcommand)]
+    Arbodienst(ArbodienstCommand),
     /// Manage employer API clients.
     #[command(subcommand)]
     Client(ClientCommand),
@@ -75,6 +78,22 @@ pub enum EmployerCommand {
         absence_email: String,
         #[arg(long)]
         arbodienst_email: Option<String>,
+        /// Link a registered arbodienst (its id, from `verzuim arbodienst create`).
+        #[arg(long)]
+        arbodienst: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ArbodienstCommand {
+    /// Register an arbodienst; prints {"id": …}. Employers link it with `--arbodienst ID` or
+    /// `PATCH /employer {arbodienst_id}`.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Receives the absence e-mails of every linked employer.
+        #[arg(long)]
+        email: String,
     },
 }
 
@@ -134,9 +153,19 @@ pub fn run_admin(command: Command, settings: &Settings) -> Result<serde_json::Va
             name,
             absence_email,
             arbodienst_email,
+            arbodienst,
         }) => to_json(db.run_blocking(|conn| {
-            changes::create_employer(conn, &name, &absence_email, arbodienst_email.as_deref())
+            changes::create_employer(
+                conn,
+                &name,
+                &absence_email,
+                arbodienst_email.as_deref(),
+                arbodienst.as_deref(),
+            )
         })?)?,
+        Command::Arbodienst(ArbodienstCommand::Create { name, email }) => to_json(
+            db.run_blocking(|conn| crate::arbodienst::changes::create(conn, &name, &email))?,
+        )?,
         Command::Client(ClientCommand::Create {
             employer,
             name,

@@ -3,6 +3,7 @@
 
 pub mod absences;
 pub mod accounts;
+pub mod arbodienst;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -2,6 +2,7 @@
 
 mod absences;
 mod accounts;
+mod arbodienst;
 mod audit;
 mod cached_reads;
 mod documents;

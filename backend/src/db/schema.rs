@@ -10,8 +10,22 @@ diesel::table! {
         updated_at -> Timestamp,
         mfa_required -> Bool,
         notification_language -> Text,
+        arbodienst_id -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    arbodiensten (id) {
+        id -> Text,
+        name -> Text,
+        email -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(employers -> arbodiensten (arbodienst_id));
+diesel::allow_tables_to_appear_in_same_query!(employers, arbodiensten);
 
 diesel::table! {
     api_clients (id) {

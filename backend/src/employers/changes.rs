@@ -51,6 +51,7 @@ pub fn create_employer(
     name: &str,
     absence_email: &str,
     arbodienst_email: Option<&str>,
+    arbodienst_id: Option<&str>,
 ) -> Result<CreatedEmployer, ApiError> {
     let mut errors = Vec::new();
     let name = validate_name("name", name, &mut errors);
@@ -60,6 +61,9 @@ pub fn create_employer(
     let Some(absence_email) = absence_email.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
+    let arbodienst = arbodienst_id
+        .map(|id| crate::arbodienst::changes::existing(conn, "arbodienst", id))
+        .transpose()?;
     let id = uuid::Uuid::new_v4().to_string();
     let created_at = now();
     diesel::insert_into(employers::table)
@@ -68,6 +72,7 @@ pub fn create_employer(
             name: &name,
             absence_email: absence_email.as_str(),
             arbodienst_email: arbodienst_email.as_ref().map(EmailAddress::as_str),
+            arbodienst_id: arbodienst.as_ref().map(|a| a.id.as_str()),
             created_at,
             updated_at: created_at,
         })

@@ -10,7 +10,7 @@ use super::changes::{find_employer, validate_email, validate_name};
 use super::contacts::{self, ContactChanges};
 use super::employees::queries::find_employee;
 use super::models::{ContactPerson, DossierContacts, DossierContactsPatch};
-use super::models::{EmployerChanges, EmployerResponse};
+use super::models::{EmployerChanges, EmployerResponse, LinkedArbodienst};
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::schema::employers;
@@ -43,6 +43,10 @@ pub struct EmployerPatch {
     pub mfa_required: Option<bool>,
     /// The language of the sick-report and recovery e-mails (`nl` or `en`).
     pub notification_language: Option<Language>,
+    /// Link the arbodienst the operator registered (its id); `null` unlinks it.
+    #[serde(default, deserialize_with = "present_or_null")]
+    #[schema(value_type = Option<String>, format = Uuid, nullable)]
+    pub arbodienst_id: Option<Option<String>>,
 }
 
 impl EmployerPatch {
@@ -77,6 +81,8 @@ impl EmployerPatch {
                 arbodienst_email,
                 mfa_required: self.mfa_required,
                 notification_language: self.notification_language.map(|l| l.as_str().to_string()),
+                // Checked against the registered arbodiensten inside the transaction.
+                arbodienst_id: self.arbodienst_id,
                 updated_at: Some(now()),
             },
             contact_changes,
@@ -90,7 +96,18 @@ fn employer_response(
 ) -> Result<EmployerResponse, ApiError> {
     let employer = find_employer(conn, employer_id)?;
     let dossier_contacts = contacts::named_at(conn, employer_id, None)?;
-    Ok(EmployerResponse::new(employer, dossier_contacts))
+    let arbodienst = match &employer.arbodienst_id {
+        Some(id) => crate::arbodienst::changes::find(conn, id)?.map(|a| LinkedArbodienst {
+            id: a.id,
+            name: a.name,
+        }),
+        None => None,
+    };
+    Ok(EmployerResponse::new(
+        employer,
+        dossier_contacts,
+        arbodienst,
+    ))
 }
 
 /// The employer this client belongs to.
@@ -142,7 +159,12 @@ pub async fn patch_employer(
     let employer = state
         .db
         .run(move |conn| {
+            let mut changes = changes;
             crate::db::write_transaction(conn, |conn| {
+                if let Some(Some(id)) = &changes.arbodienst_id {
+                    let linked = crate::arbodienst::changes::existing(conn, "arbodienst_id", id)?;
+                    changes.arbodienst_id = Some(Some(linked.id));
+                }
                 diesel::update(employers::table.find(&client.employer_id))
                     .set(&changes)
                     .execute(conn)?;

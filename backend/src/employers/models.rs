@@ -18,6 +18,7 @@ pub struct Employer {
     pub updated_at: NaiveDateTime,
     pub mfa_required: bool,
     pub notification_language: String,
+    pub arbodienst_id: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -27,6 +28,7 @@ pub struct NewEmployer<'a> {
     pub name: &'a str,
     pub absence_email: &'a str,
     pub arbodienst_email: Option<&'a str>,
+    pub arbodienst_id: Option<&'a str>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -39,6 +41,7 @@ pub struct EmployerChanges {
     pub arbodienst_email: Option<Option<String>>,
     pub mfa_required: Option<bool>,
     pub notification_language: Option<String>,
+    pub arbodienst_id: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -75,8 +78,12 @@ pub struct EmployerResponse {
     pub name: String,
     /// Receives the absence reports (sick and recovery notifications).
     pub absence_email: String,
-    /// The occupational health service's address; receives the same notifications.
+    /// The occupational health service's address; receives the same notifications (unless
+    /// a linked `arbodienst` has its own).
     pub arbodienst_email: Option<String>,
+    /// The arbodienst this employer works with, as the operator registered it; its address
+    /// receives the notifications.
+    pub arbodienst: Option<LinkedArbodienst>,
     /// Whom employees ask about their dossier, unless another person is named for one
     /// employee (`/employees/{id}/dossier-contacts`).
     #[serde(flatten)]
@@ -92,10 +99,23 @@ pub struct EmployerResponse {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The arbodienst an employer links to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkedArbodienst {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+}
+
 impl EmployerResponse {
-    pub fn new(e: Employer, dossier_contacts: DossierContacts) -> Self {
+    pub fn new(
+        e: Employer,
+        dossier_contacts: DossierContacts,
+        arbodienst: Option<LinkedArbodienst>,
+    ) -> Self {
         EmployerResponse {
             dossier_contacts,
+            arbodienst,
             id: e.id,
             name: e.name,
             absence_email: e.absence_email,

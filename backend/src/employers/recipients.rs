@@ -37,9 +37,15 @@ pub fn notified(
             employees::external_id,
         ))
         .first::<(String, String, Option<String>)>(conn)?;
+    // A linked arbodienst's own address wins over the address the employer typed.
+    let arbodienst_email = match &employer.arbodienst_id {
+        Some(id) => crate::arbodienst::changes::find(conn, id)?.map(|a| a.email),
+        None => None,
+    }
+    .or(employer.arbodienst_email.filter(|a| !a.trim().is_empty()));
     Ok(Notified {
         recipients: std::iter::once(employer.absence_email)
-            .chain(employer.arbodienst_email.filter(|a| !a.trim().is_empty()))
+            .chain(arbodienst_email)
             .collect(),
         language: Language::parse(&employer.notification_language).unwrap_or_default(),
         employer_name: employer.name,

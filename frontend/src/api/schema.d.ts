@@ -1903,6 +1903,11 @@ export interface components {
         EmployerPatch: {
             absence_email?: string | null;
             arbodienst_email?: string | null;
+            /**
+             * Format: uuid
+             * @description Link the arbodienst the operator registered (its id); `null` unlinks it.
+             */
+            arbodienst_id?: string | null;
             case_manager?: null | components["schemas"]["ContactPerson"];
             hr_contact?: null | components["schemas"]["ContactPerson"];
             /** @description Require a second factor of every employee at login (default `true`). */
@@ -1914,7 +1919,11 @@ export interface components {
         EmployerResponse: components["schemas"]["DossierContacts"] & {
             /** @description Receives the absence reports (sick and recovery notifications). */
             absence_email: string;
-            /** @description The occupational health service's address; receives the same notifications. */
+            arbodienst?: null | components["schemas"]["LinkedArbodienst"];
+            /**
+             * @description The occupational health service's address; receives the same notifications (unless
+             *     a linked `arbodienst` has its own).
+             */
             arbodienst_email?: string | null;
             /** Format: date-time */
             created_at: string;
@@ -2014,6 +2023,12 @@ export interface components {
          * @enum {string}
          */
         Language: "nl" | "en";
+        /** @description The arbodienst an employer links to. */
+        LinkedArbodienst: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         Login: {
             /** @description The user name is the e-mail address (matched case-insensitively). */
             email: string;
