@@ -309,12 +309,8 @@ pub async fn start_passkey_registration(
                 .map_err(|e| {
                     ApiError::internal(anyhow::anyhow!("passkey registration start: {e}"))
                 })?;
-            let owner = CeremonyOwner {
-                login_id: Some(login.id.clone()),
-                employee_id: Some(employee.employee_id.clone()),
-                session_id: Some(employee.session_id.clone()),
-                mfa_challenge_id: None,
-            };
+            let owner =
+                CeremonyOwner::session(&login.id, &employee.employee_id, &employee.session_id);
             let ceremony_id = passkey::open_ceremony(
                 conn,
                 Purpose::Registration,

@@ -272,6 +272,18 @@ pub struct CeremonyOwner {
     pub mfa_challenge_id: Option<String>,
 }
 
+impl CeremonyOwner {
+    /// A ceremony of a logged-in employee's session (registration, step-up).
+    pub fn session(login_id: &str, employee_id: &str, session_id: &str) -> CeremonyOwner {
+        CeremonyOwner {
+            login_id: Some(login_id.to_string()),
+            employee_id: Some(employee_id.to_string()),
+            session_id: Some(session_id.to_string()),
+            mfa_challenge_id: None,
+        }
+    }
+}
+
 /// Keeps the server's half of a ceremony; answers its id.
 pub fn open_ceremony(
     conn: &mut DbConnection,
