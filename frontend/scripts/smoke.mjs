@@ -96,6 +96,29 @@ const documents = {
       file_name: 'plan-van-aanpak.pdf',
       published_by: { role: 'employer' },
       created_at: new Date().toISOString(),
+      response_requested: true,
+      response: null,
+    },
+    {
+      id: '77777777-7777-4777-8777-777777777777',
+      title: 'Evaluatie plan van aanpak',
+      category: 'evaluation',
+      document_date: daysAgo(25),
+      content_type: 'application/pdf',
+      size: 48000,
+      sha256: 'ef'.repeat(32),
+      file_name: 'evaluatie.pdf',
+      published_by: { role: 'arbodienst' },
+      created_at: new Date().toISOString(),
+      response_requested: true,
+      response: {
+        id: '88888888-8888-4888-8888-888888888888',
+        document_id: '77777777-7777-4777-8777-777777777777',
+        agreement: 'disagree',
+        own_view: 'Ik kan nog geen 4 uur per dag werken.\nEerst 2 uur, dan elke twee weken opbouwen.',
+        document_sha256: 'ef'.repeat(32),
+        created_at: new Date().toISOString(),
+      },
     },
     {
       id: '55555555-5555-4555-8555-555555555555',
@@ -108,6 +131,8 @@ const documents = {
       file_name: 'advies.pdf',
       published_by: { role: 'arbodienst' },
       created_at: new Date().toISOString(),
+      response_requested: false,
+      response: null,
     },
   ],
   next_cursor: null,
@@ -171,6 +196,7 @@ function mockApi(scenario) {
       return json(200, { items: scenario.open === false ? [oldAbsence] : [openAbsence, oldAbsence], next_cursor: null });
     if (path === '/me/timeline') return scenario.open === false ? problem(404, 'Not Found') : json(200, timeline);
     if (path === '/me/documents') return json(200, documents);
+    if (/^\/me\/documents\/[^/]+\/response$/.test(path)) return problem(403, 'Confirm it is you', { type: '/problems/step-up-required' });
     return problem(404, 'Not Found');
   };
 }
@@ -202,6 +228,21 @@ const pages = [
   { name: 'recovery', url: '/recovery', scenario: { authed: true } },
   { name: 'absences', url: '/absences', scenario: { authed: true } },
   { name: 'dossier', url: '/dossier', scenario: { authed: true } },
+  { name: 'dossier-answer-errors', url: '/dossier', scenario: { authed: true }, act: async (p) => {
+      await p.getByRole('button', { name: 'Antwoord versturen' }).click();
+      await p.getByText('Kies of je akkoord gaat of niet.').waitFor();
+      await p.getByLabel('Niet akkoord').check();
+      await p.getByLabel(/^Je eigen visie/).fill('x'.repeat(4010));
+      await p.getByRole('button', { name: 'Antwoord versturen' }).click();
+      await p.locator('.field__error').filter({ hasText: 'te lang' }).waitFor();
+    } },
+  { name: 'dossier-answer-step-up', url: '/dossier', scenario: { authed: true }, act: async (p) => {
+      await p.getByLabel('Niet akkoord').check();
+      await p.getByLabel(/^Je eigen visie/).fill('Eerst 2 uur per dag.');
+      await p.getByRole('button', { name: 'Antwoord versturen' }).click();
+      await p.getByRole('heading', { name: 'Bevestig dat jij het bent' }).waitFor();
+    } },
+  { name: 'dossier-en', url: '/dossier', scenario: { authed: true }, locale: 'en-GB', meOverride: true },
   { name: 'profile', url: '/profile', scenario: { authed: true } },
   { name: 'home-en', url: '/', scenario: { authed: true }, locale: 'en-GB', meOverride: true },
   { name: 'login-code', url: '/login', scenario: { authed: false, mfa: true }, act: async (p) => {

@@ -6,7 +6,10 @@
 // the employee opens the link from the received e-mail, fails the identity check once, passes
 // it, chooses a password (policy feedback, the server's common-password verdict), logs in, sets
 // up two-step login (the employer's default policy requires it: QR code and key, a TOTP code
-// computed here, the recovery codes once), sees home ("Ziek melden"), the other screens, the
+// computed here, the recovery codes once), sees home ("Ziek melden"), reports sick, answers the
+// employer's plan of action in the dossier ("niet akkoord" with an own view, after "confirm it
+// is you"; the employer reads it back), sees the timeline 50 days on (the absence moved back in
+// the database: one step done, one late), the other screens, the
 // employer's data and the security state in the profile, makes new recovery codes (with the
 // password and a code), switches language; logs out; logs in with password and code (a wrong
 // code first); is blocked after 3 wrong passwords and sees until when; resets the password from
@@ -190,6 +193,19 @@ async function addVirtualAuthenticator(page) {
 }
 
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A number as the SPA writes it (4.000 in Dutch, 4,000 in English). */
+function formatNumber(lang, n) {
+  return new Intl.NumberFormat(lang === 'nl' ? 'nl-NL' : 'en-GB').format(n);
+}
+
+/** A YYYY-MM-DD day as the SPA writes it ("1 december 2026"). */
+function formatLongDate(lang, iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  return new Intl.DateTimeFormat(lang === 'nl' ? 'nl-NL' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric' }).format(
+    new Date(y, m - 1, d),
+  );
+}
 
 async function journey({ width, height, lang, locale, device, full }) {
   const T = (key, vars) => tr(lang, key, vars);
@@ -494,8 +510,11 @@ async function journey({ width, height, lang, locale, device, full }) {
       category: 'plan_of_action',
       documentDate: today,
       visible: true,
+      // The employee is asked to agree or not (SPEC §9).
+      responseRequested: true,
     });
     assert.equal(upVisible.status, 201, `upload visible: ${upVisible.raw}`);
+    assert.equal(upVisible.body.response_requested, true, 'the plan of action asks an answer');
     const upHidden = await employer.upload(created.body.id, {
       bytes: pdf('hidden'),
       fileName: 'memo.pdf',
@@ -522,6 +541,13 @@ async function journey({ width, height, lang, locale, device, full }) {
     const meta = await cards.first().locator('.small').textContent();
     assert.ok(meta.includes(T('dossier.categories.plan_of_action')), `category in ${meta}`);
     assert.ok(meta.includes(T('dossier.authors.employer')), `author role in ${meta}`);
+    // The plan of action asks "Ga je akkoord met dit plan van aanpak?": two choices, an own view.
+    const planCard = cards.filter({ hasText: visibleTitle });
+    const question = planCard.getByRole('group', { name: T('dossier.answer.questionPlan') });
+    await question.waitFor();
+    assert.equal(await question.getByRole('radio').count(), 2, 'akkoord / niet akkoord');
+    const ownViewField = planCard.getByLabel(new RegExp(`^${escapeRe(T('dossier.answer.ownView'))}\\s*\\(`));
+    await planCard.getByText(T('dossier.answer.charsLeft_other', { left: formatNumber(lang, 4000) }), { exact: true }).waitFor();
     const ask = page.locator('.contacts');
     await ask.getByText(hr.name).waitFor();
     assert.equal(await ask.getByRole('link', { name: hr.email }).getAttribute('href'), `mailto:${hr.email}`);
@@ -543,6 +569,108 @@ async function journey({ width, height, lang, locale, device, full }) {
     }
     const listed = await fetch(`${server.baseUrl}/api/v1/me/documents`, { headers: { Authorization: employeeAuth } });
     assert.deepEqual((await listed.json()).items.map((d) => d.id), [upVisible.body.id]);
+
+    // ── The employee answers the plan of action: "niet akkoord", with an own view ──
+    const ownView =
+      lang === 'nl'
+        ? 'Ik kan nog geen 4 uur per dag werken. Ik stel voor te beginnen met 2 uur per dag en dat elke twee weken op te bouwen.'
+        : 'I cannot work 4 hours a day yet. I suggest starting with 2 hours a day and building up every two weeks.';
+    await question.getByLabel(T('dossier.answer.disagree'), { exact: true }).check();
+    await ownViewField.fill(ownView);
+    await planCard
+      .getByText(T('dossier.answer.charsLeft_other', { left: formatNumber(lang, 4000 - ownView.length) }), { exact: true })
+      .waitFor();
+    if (full) await checkScreen('dossier-answer-filled');
+    // Answering wants a confirmation in the last five minutes (a login counts). The full journey
+    // ages it in the database, so "confirm it is you" surely comes; the core takes what comes.
+    if (full) assert.ok((await server.ageStepUps(created.body.id)) >= 1, 'a step-up of this session aged');
+    const responsePath = `/api/v1/me/documents/${upVisible.body.id}/response`;
+    const answerSent = () => page.waitForResponse((r) => r.url().endsWith(responsePath) && r.request().method() === 'POST');
+    let sending = answerSent();
+    await planCard.getByRole('button', { name: T('dossier.answer.submit') }).click();
+    let sentRes = await sending;
+    if (full) assert.equal(sentRes.status(), 403, 'the aged confirmation: asked again');
+    if (sentRes.status() === 403) {
+      assert.match((await sentRes.json()).type ?? '', /\/problems\/step-up-required$/);
+      const answerStepUp = planCard.locator('.step-up');
+      await answerStepUp.getByRole('heading', { name: T('stepUp.title') }).waitFor();
+      await answerStepUp.getByText(T('dossier.answer.stepUpReason', { title: visibleTitle })).waitFor();
+      if (full) await checkScreen('dossier-answer-step-up');
+      await answerStepUp.getByLabel(T('fields.password'), { exact: true }).fill(password);
+      const steppedUp = page.waitForResponse((r) => r.url().endsWith('/api/v1/me/step-up'));
+      sending = answerSent();
+      await answerStepUp.getByRole('button', { name: T('stepUp.submit'), exact: true }).click();
+      assert.equal((await steppedUp).status(), 204, 'step-up with the password');
+      sentRes = await sending;
+    }
+    assert.equal(sentRes.status(), 201, `POST ${responsePath}: ${await sentRes.text()}`);
+    const sentAnswer = await sentRes.json();
+    assert.equal(sentAnswer.agreement, 'disagree');
+    assert.equal(sentAnswer.own_view, ownView);
+    assert.equal(sentAnswer.document_id, upVisible.body.id);
+    assert.equal(sentAnswer.document_sha256, upVisible.body.sha256, 'kept with the SHA-256 of the document answered');
+    // Read-only now: the answer, when, the own view; no way to change it.
+    const givenText = planCard.locator('.answer__given');
+    await givenText.filter({ hasText: prefix(lang, 'dossier.answer.givenDisagree') }).waitFor();
+    const answeredOn = new Intl.DateTimeFormat(lang === 'nl' ? 'nl-NL' : 'en-GB', {
+      dateStyle: 'long',
+      timeZone: 'Europe/Amsterdam',
+    }).format(new Date(sentAnswer.created_at));
+    assert.ok((await givenText.textContent()).includes(answeredOn), `answered on ${answeredOn}`);
+    await alertSuccess.filter({ hasText: T('dossier.answer.sent') }).waitFor();
+    assert.equal((await planCard.locator('.answer__view').textContent()).trim(), ownView);
+    await planCard.getByText(T('dossier.answer.final')).waitFor();
+    assert.equal(await planCard.getByRole('radio').count(), 0, 'no choices any more');
+    assert.equal(await planCard.getByRole('textbox').count(), 0, 'no own view to edit');
+    assert.equal(await planCard.getByRole('button', { name: T('dossier.answer.submit') }).count(), 0);
+    await checkScreen('dossier-answered');
+    // The employer reads the answer (GET /documents/{id}/responses).
+    const responses = await employer.call('GET', `/api/v1/documents/${upVisible.body.id}/responses`);
+    assert.equal(responses.status, 200, `GET /documents/{id}/responses: ${responses.raw}`);
+    assert.equal(responses.body.items.length, 1, 'one answer');
+    assert.equal(responses.body.items[0].agreement, 'disagree');
+    assert.equal(responses.body.items[0].own_view, ownView);
+    assert.equal(responses.body.items[0].id, sentAnswer.id);
+    // An answer cannot be changed (409), and the dossier shows it after a reload too.
+    const again = await fetch(`${server.baseUrl}${responsePath}`, {
+      method: 'POST',
+      headers: { Authorization: employeeAuth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ agreement: 'agree' }),
+    });
+    assert.equal(again.status, 409, 'a second answer');
+    await page.reload();
+    await heading.filter({ hasText: T('dossier.title') }).waitFor();
+    await givenText.filter({ hasText: prefix(lang, 'dossier.answer.givenDisagree') }).waitFor();
+    assert.equal(await planCard.getByRole('radio').count(), 0, 'still read-only after a reload');
+
+    // ── 50 days on (the absence moved back in the database): the problem analysis is published,
+    // the report to the arbodienst (week 1) was never recorded — done and late on the timeline ──
+    assert.equal(await server.backdateAbsence(created.body.id, 50), 1, 'the open absence moved back');
+    const upAnalysis = await employer.upload(created.body.id, {
+      bytes: pdf(`Probleemanalyse ${device}`),
+      fileName: 'probleemanalyse.pdf',
+      title: lang === 'nl' ? 'Probleemanalyse' : 'Problem analysis',
+      category: 'problem_analysis',
+      documentDate: today,
+      visible: false,
+    });
+    assert.equal(upAnalysis.status, 201, `upload problem analysis: ${upAnalysis.raw}`);
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('heading', { name: T('timeline.title') }).waitFor();
+    const stepOf = (key) => page.locator(`.timeline__list > li[data-step="${key}"]`);
+    await stepOf('arbodienst_report').and(page.locator('[data-status="late"]')).waitFor();
+    await stepOf('problem_analysis').and(page.locator('[data-status="done"]')).waitFor();
+    // Done on the day of the upload (the server's UTC day; Amsterdam's just after midnight differs).
+    const analysisText = await stepOf('problem_analysis').textContent();
+    assert.ok(
+      [today, new Date().toISOString().slice(0, 10)].some((day) =>
+        analysisText.includes(T('timeline.doneOn', { date: formatLongDate(lang, day) })),
+      ),
+      `problem analysis done today: ${analysisText}`,
+    );
+    assert.ok((await stepOf('arbodienst_report').textContent()).includes(T('timeline.state.late')));
+    await page.locator('.timeline__late').filter({ hasText: T('timeline.lateSummary_one', { count: 1 }) }).waitFor();
+    await checkScreen('home-timeline-late');
 
     // ── My absences lists the open absence ──
     await nav.getByRole('link', { name: T('nav.absences') }).click();

@@ -19,6 +19,10 @@ export type PartialRecovery = S['PartialRecovery'];
 export type Document = S['MyDocument'];
 export type DocumentList = S['MyDocumentPage'];
 export type DocumentCategory = S['Category'];
+/** The employee's answer to a document that asks for one (plan of action, evaluations, report). */
+export type ResponseView = S['ResponseView'];
+export type Agreement = S['Agreement'];
+export type ResponseRequest = S['ResponseRequest'];
 export type AuthorRole = S['AuthorRole'];
 export type Milestone = S['Milestone'];
 export type MilestoneKind = S['MilestoneKind'];

@@ -172,9 +172,14 @@ export function YesNoField({ name, legend, hint, value, onChange, allowNoAnswer,
 }
 
 export type TextAreaFieldProps = FieldShellProps &
-  Omit<import('react').TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'> & { id?: string };
+  Omit<import('react').TextareaHTMLAttributes<HTMLTextAreaElement>, 'id'> & {
+    id?: string;
+    extraDescribedBy?: string;
+    /** Shown under the text area, inside the field (a character counter, say). */
+    after?: ReactNode;
+  };
 
-export function TextAreaField({ label, hint, error, optional, id, ...area }: TextAreaFieldProps) {
+export function TextAreaField({ label, hint, error, optional, id, extraDescribedBy, after, ...area }: TextAreaFieldProps) {
   const auto = useId();
   const areaId = id ?? `f${auto}`;
   const hintId = hint ? `${areaId}-hint` : null;
@@ -194,9 +199,10 @@ export function TextAreaField({ label, hint, error, optional, id, ...area }: Tex
         id={areaId}
         className="textarea"
         aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(hintId, error && errorId)}
+        aria-describedby={describedBy(hintId, error && errorId, extraDescribedBy)}
         {...area}
       />
+      {after}
     </div>
   );
 }

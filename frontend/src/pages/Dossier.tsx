@@ -1,15 +1,16 @@
 import { useState } from 'react';
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useQueryClient, type InfiniteData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { unwrap } from '../api/problem';
 import { fetchDocuments, queryKeys, useMe } from '../api/queries';
-import type { ContactPerson, Document } from '../api/types';
+import type { ContactPerson, Document, DocumentList, ResponseView } from '../api/types';
 import { Alert } from '../components/Alert';
 import { PageHeading } from '../components/PageHeading';
 import { formatDate } from '../lib/dates';
 import { filenameFromDisposition, formatSize, sanitiseFilename, saveBlob } from '../lib/download';
 import { errorMessage } from '../lib/errors';
+import { DocumentAnswer } from './DossierAnswer';
 
 const EXTENSIONS: Record<string, string> = {
   'application/pdf': '.pdf',
@@ -23,6 +24,8 @@ export function DossierPage() {
   const lang = i18n.language;
   const [downloading, setDownloading] = useState<string | null>(null);
   const [downloadError, setDownloadError] = useState<string | null>(null);
+  const [answerError, setAnswerError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const contacts = useMe().data?.dossier_contacts;
   const query = useInfiniteQuery({
     queryKey: queryKeys.documents,
@@ -31,6 +34,27 @@ export function DossierPage() {
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   });
   const docs = query.data?.pages.flatMap((p) => p.items) ?? [];
+
+  /** The answer the server stored goes into the list at once (no reload needed). */
+  const answered = (response: ResponseView) => {
+    setAnswerError(null);
+    queryClient.setQueryData<InfiniteData<DocumentList>>(queryKeys.documents, (old) =>
+      old
+        ? {
+            ...old,
+            pages: old.pages.map((page) => ({
+              ...page,
+              items: page.items.map((d) => (d.id === response.document_id ? { ...d, response } : d)),
+            })),
+          }
+        : old,
+    );
+  };
+  const reload = () => void queryClient.invalidateQueries({ queryKey: queryKeys.documents });
+  const gone = () => {
+    setAnswerError(t('dossier.answer.gone'));
+    reload();
+  };
 
   const download = async (doc: Document) => {
     setDownloadError(null);
@@ -56,7 +80,7 @@ export function DossierPage() {
     <>
       <PageHeading title={t('dossier.title')}>{t('dossier.title')}</PageHeading>
       <p>{t('dossier.intro')}</p>
-      <Alert kind="error">{downloadError}</Alert>
+      <Alert kind="error">{downloadError ?? answerError}</Alert>
       {query.isPending ? (
         <p role="status">{t('app.loading')}</p>
       ) : query.isError ? (
@@ -86,6 +110,7 @@ export function DossierPage() {
               >
                 {downloading === d.id ? t('dossier.downloading') : t('dossier.download')}
               </button>
+              <DocumentAnswer doc={d} onAnswered={answered} onStale={reload} onGone={gone} />
             </li>
           ))}
         </ul>

@@ -15,6 +15,7 @@ const TOPICS = [
   'sick',
   'recovered',
   'documents',
+  'answer',
   'app',
   'email',
 ] as const;

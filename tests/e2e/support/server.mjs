@@ -97,6 +97,23 @@ export async function startServer({ smtpPort }) {
     return Number(stdout.trim());
   }
 
+  /**
+   * Moves the open absences of `employeeId` `days` back in time (first sick day and the day the
+   * Poortwachter weeks count from), as if the employee reported sick that long ago — so that the
+   * timeline has steps past their due date without the test waiting weeks. Same approach as
+   * ageStepUps. Resolves to the number of absences changed.
+   */
+  async function backdateAbsence(employeeId, days) {
+    if (!/^[0-9a-f-]{36}$/i.test(employeeId)) throw new Error(`not an employee id: ${employeeId}`);
+    if (!Number.isInteger(days) || days < 0) throw new Error(`not a number of days: ${days}`);
+    const sql =
+      `UPDATE absences SET first_sick_day = date('now', '-${days} days'), counting_from = date('now', '-${days} days') ` +
+      `WHERE employee_id = '${employeeId}' AND status = 'open';` +
+      'SELECT changes();';
+    const { stdout } = await run('sqlite3', ['-cmd', '.timeout 5000', dbPath, sql]);
+    return Number(stdout.trim());
+  }
+
   async function stop() {
     if (!exited) {
       child.kill('SIGTERM');
@@ -114,7 +131,7 @@ export async function startServer({ smtpPort }) {
     rmSync(dataDir, { recursive: true, force: true });
   }
 
-  return { baseUrl, port, dataDir, cli, ageStepUps, stop };
+  return { baseUrl, port, dataDir, cli, ageStepUps, backdateAbsence, stop };
 }
 
 /** The employer's side: an employer, an API client and its bearer token. */
@@ -143,14 +160,18 @@ export async function employerSession(server, name) {
     return { status: r.status, body: text ? JSON.parse(text) : null, raw: text };
   }
 
-  /** POST /employees/{id}/documents (multipart: file, title, category, document_date, visible_to_employee). */
-  async function upload(employeeId, { bytes, fileName, title, category, documentDate, visible }) {
+  /**
+   * POST /employees/{id}/documents (multipart: file, title, category, document_date,
+   * visible_to_employee, and response_requested when `responseRequested` is given).
+   */
+  async function upload(employeeId, { bytes, fileName, title, category, documentDate, visible, responseRequested }) {
     const form = new FormData();
     form.append('file', new Blob([bytes], { type: 'application/pdf' }), fileName);
     form.append('title', title);
     form.append('category', category);
     form.append('document_date', documentDate);
     form.append('visible_to_employee', String(visible));
+    if (responseRequested !== undefined) form.append('response_requested', String(responseRequested));
     const r = await fetch(`${server.baseUrl}/api/v1/employees/${employeeId}/documents`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
