@@ -420,4 +420,26 @@ on_both_databases! {
         let garbled = world.upload_with("plan_of_action", "true", Some("misschien")).await;
         assert_problem(garbled, 400).await;
     }
+
+    async fn the_sick_report_e_mail_to_the_arbodienst_is_the_week_1_report(backend) {
+        // An employer without an arbodienst address: nobody was told, the step is late.
+        let without = World::new(backend, 10, 600_000).await;
+        assert_eq!(step(&without.employer_timeline().await, "arbodienst_report")["status"], "late");
+        // With one, the portal's e-mail at the sick report did it.
+        let app = &without.app;
+        let patched = app.http.patch(app.url("/api/v1/employer")).bearer_auth(&without.employer.token)
+            .json(&json!({"arbodienst_email": "arbo@arbodienst.test"})).send().await.unwrap();
+        assert_eq!(patched.status(), 200);
+        let colleague = NewEmployee { email: "kees.mulder@example.nl", ..EMPLOYEE };
+        let id = app.activated_employee(&without.smtp, &without.employer.token, &colleague).await;
+        let reported = app.http.post(app.url(&format!("/api/v1/employees/{id}/absences")))
+            .bearer_auth(&without.employer.token)
+            .json(&json!({"first_sick_day": today().to_string()})).send().await.unwrap();
+        assert_eq!(reported.status(), 201);
+        let absence: Value = reported.json().await.unwrap();
+        let timeline: Value = app.http.get(app.url(&format!("/api/v1/absences/{}/timeline", absence["id"].as_str().unwrap())))
+            .bearer_auth(&without.employer.token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(step(&timeline, "arbodienst_report")["status"], "done");
+        assert_eq!(step(&timeline, "arbodienst_report")["done_on"], today().to_string());
+    }
 }

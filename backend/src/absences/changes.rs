@@ -157,6 +157,17 @@ pub fn report(
             event_data(&row),
         )?;
         let notified = recipients::notified(conn, employer_id, employee_id)?;
+        if notified.informs_arbodienst {
+            // The e-mail below is the week-1 report to the arbodienst (Poortwachter step 1).
+            insert_step(
+                conn,
+                &row.id,
+                "arbodienst_report",
+                at.date(),
+                None,
+                &change.actor,
+            )?;
+        }
         for to in notified.recipients {
             enqueue_email(
                 conn,
@@ -455,7 +466,6 @@ pub fn record_step(
     today: NaiveDate,
     actor: &Actor,
 ) -> Result<AbsenceRow, ApiError> {
-    use crate::db::schema::absence_steps;
     crate::db::write_transaction(conn, |conn| {
         let row = lock_and_find(conn, owner, id)?;
         if row.status() == AbsenceStatus::Cancelled {
@@ -473,29 +483,14 @@ pub fn record_step(
                 step.key
             )));
         }
-        let (actor_type, actor_id) = actor.parts();
-        let inserted = diesel::insert_into(absence_steps::table)
-            .values((
-                absence_steps::absence_id.eq(&row.id),
-                absence_steps::step_key.eq(&step.key),
-                absence_steps::done_on.eq(step.done_on),
-                absence_steps::note.eq(&step.note),
-                absence_steps::recorded_by_type.eq(actor_type),
-                absence_steps::recorded_by_id.eq(actor_id),
-                absence_steps::created_at.eq(now()),
-            ))
-            .execute(conn);
-        match inserted {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(ApiError::Conflict(format!(
-                    "The step `{}` is done already.",
-                    step.key
-                )))
-            }
-            other => {
-                other?;
-            }
-        }
+        insert_step(
+            conn,
+            &row.id,
+            &step.key,
+            step.done_on,
+            step.note.as_deref(),
+            actor,
+        )?;
         audit::record(
             conn,
             &row.employer_id,
@@ -505,6 +500,36 @@ pub fn record_step(
         )?;
         Ok(row)
     })
+}
+
+/// Keeps a step as done for one absence; 409 when that absence has it already.
+fn insert_step(
+    conn: &mut DbConnection,
+    absence_id: &str,
+    key: &str,
+    done_on: NaiveDate,
+    note: Option<&str>,
+    actor: &Actor,
+) -> Result<(), ApiError> {
+    use crate::db::schema::absence_steps;
+    let (actor_type, actor_id) = actor.parts();
+    let inserted = diesel::insert_into(absence_steps::table)
+        .values((
+            absence_steps::absence_id.eq(absence_id),
+            absence_steps::step_key.eq(key),
+            absence_steps::done_on.eq(done_on),
+            absence_steps::note.eq(note),
+            absence_steps::recorded_by_type.eq(actor_type),
+            absence_steps::recorded_by_id.eq(actor_id),
+            absence_steps::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Err(e) if is_unique_violation(&e) => Err(ApiError::Conflict(format!(
+            "The step `{key}` is done already."
+        ))),
+        other => other.map(drop).map_err(ApiError::from),
+    }
 }
 
 /// Raises `poortwachter.step_overdue` for a late step, once: the `overdue_steps` row and the

@@ -17,6 +17,8 @@ pub struct Notified {
     pub employer_name: String,
     pub employee_name: String,
     pub personnel_number: Option<String>,
+    /// An arbodienst is among the recipients: the sick-report e-mail is the report to it.
+    pub informs_arbodienst: bool,
 }
 
 pub fn notified(
@@ -44,6 +46,7 @@ pub fn notified(
     }
     .or(employer.arbodienst_email.filter(|a| !a.trim().is_empty()));
     Ok(Notified {
+        informs_arbodienst: arbodienst_email.is_some(),
         recipients: std::iter::once(employer.absence_email)
             .chain(arbodienst_email)
             .collect(),
