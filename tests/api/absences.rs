@@ -16,7 +16,7 @@ const ABSENCE_EMAIL: &str = "verzuim@employer.test";
 const ARBO_EMAIL: &str = "arbo@arbodienst.test";
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    verzuim_tests::dutch_today()
 }
 
 fn days_ago(days: i64) -> String {

@@ -92,7 +92,7 @@ on_both_databases! {
             .send().await.unwrap();
         let id = created.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
         let reported = app.http.post(app.url(&format!("/api/v1/employees/{id}/absences"))).bearer_auth(&session.token)
-            .json(&json!({"first_sick_day": chrono::Utc::now().date_naive().to_string()}))
+            .json(&json!({"first_sick_day": verzuim_tests::dutch_today().to_string()}))
             .send().await.unwrap();
         assert_eq!(reported.status(), 201);
         let mails = smtp.wait_for(2, Duration::from_secs(20)).await;

@@ -25,7 +25,7 @@ const EMPLOYEE: NewEmployee = NewEmployee {
 };
 
 fn days_ago(days: i64) -> String {
-    (chrono::Utc::now().date_naive() - TimeDelta::days(days)).to_string()
+    (verzuim_tests::dutch_today() - TimeDelta::days(days)).to_string()
 }
 
 /// An app with mail going to a capture server, an employer, and one activated employee.

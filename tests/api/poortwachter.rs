@@ -31,7 +31,7 @@ struct World {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    verzuim_tests::dutch_today()
 }
 
 impl World {

@@ -15,7 +15,7 @@ const ABSENCE_EMAIL: &str = "verzuim@employer.test";
 const ARBO_EMAIL: &str = "arbo@arbodienst.test";
 
 fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
+    verzuim_tests::dutch_today().to_string()
 }
 
 async fn send(
@@ -275,7 +275,7 @@ on_both_databases! {
             report_absence(&http, &app.address, &session.token, &id).await;
         }
         // 300 days ago: the steps up to week 42 are late, about ten per absence.
-        let began = (chrono::Utc::now().date_naive() - chrono::TimeDelta::days(300)).to_string();
+        let began = (verzuim_tests::dutch_today() - chrono::TimeDelta::days(300)).to_string();
         diesel::sql_query(format!("UPDATE absences SET first_sick_day = '{began}', counting_from = '{began}'"))
             .execute(&mut app.db()).unwrap();
         let any: Value = http.get(app.url("/api/v1/absences?limit=1")).bearer_auth(&session.token)

@@ -163,7 +163,7 @@ pub fn report(
                 conn,
                 &row.id,
                 "arbodienst_report",
-                at.date(),
+                crate::domain::calendar::dutch_date_of(at),
                 None,
                 &change.actor,
             )?;

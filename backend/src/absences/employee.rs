@@ -10,9 +10,10 @@ use super::domain::{
     SickReportRequest,
 };
 use super::models::{Absence, AbsencePage, ReportedBy, TimelineResponse};
-use super::queries::{self, today, Owner, Position};
+use super::queries::{self, Owner, Position};
 use crate::audit::Actor;
 use crate::auth::AuthenticatedEmployee;
+use crate::domain::calendar::today;
 use crate::error::{ApiError, Conflict, Invalid, NotFound, Unauthorized};
 use crate::state::AppState;
 use crate::web::page::{Cursor, NoFilter, PageQuery, Paged};

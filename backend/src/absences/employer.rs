@@ -16,10 +16,11 @@ use super::domain::{
 use super::models::{
     AbsenceStatus, EmployerAbsence, EmployerAbsencePage, ReportedBy, TimelineResponse,
 };
-use super::queries::{self, today, ListFilter, Owner, Position};
+use super::queries::{self, ListFilter, Owner, Position};
 use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite, PoortwachterWrite};
 use crate::auth::EmployerClient;
+use crate::domain::calendar::today;
 use crate::employers::employees::find_employee;
 use crate::error::{ApiError, Conflict, FieldError, Invalid, NotFound, Unauthorized};
 use crate::state::AppState;

@@ -89,7 +89,10 @@ impl OverdueSteps {
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                match db.run(|conn| raise_all(conn, queries::today())).await {
+                match db
+                    .run(|conn| raise_all(conn, crate::domain::calendar::today()))
+                    .await
+                {
                     Ok(0) => {}
                     Ok(raised) => tracing::info!(raised, "overdue Poortwachter steps raised"),
                     Err(e) => tracing::warn!(error = %e, "overdue step check failed"),

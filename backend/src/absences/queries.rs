@@ -2,6 +2,7 @@
 //! employee), and the views the employee and the employer get of them. The changes are in
 //! [`super::changes`].
 
+use crate::domain::calendar::{dutch_date_of, start_of_dutch_day};
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -28,20 +29,16 @@ pub struct Owner {
     pub employee_id: Option<String>,
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 /// How the steps of `row`'s timeline were completed (SPEC §9): a document of a step's category
 /// uploaded for the employee while the chain of spells ran (from its first sick day to the
 /// recovery) completes that step, in upload order for the evaluations (the n-th completes
 /// `evaluation_n`); and the steps the employer recorded for any spell of the chain.
 pub fn completions(conn: &mut DbConnection, row: &AbsenceRow) -> Result<Completions, ApiError> {
     use crate::db::schema::{absence_steps, documents};
-    let from = row.counting_from.and_time(chrono::NaiveTime::MIN);
+    let from = start_of_dutch_day(row.counting_from);
     let until = row
         .recovered_on
-        .map(|day| (day + chrono::TimeDelta::days(1)).and_time(chrono::NaiveTime::MIN));
+        .map(|day| start_of_dutch_day(day + chrono::TimeDelta::days(1)));
     // The dossier's table read directly: which documents exist is all a step needs to know.
     let uploaded: Vec<(String, String, chrono::NaiveDateTime)> = documents::table
         .filter(documents::employer_id.eq(&row.employer_id))
@@ -64,7 +61,7 @@ pub fn completions(conn: &mut DbConnection, row: &AbsenceRow) -> Result<Completi
             category
         };
         completions.entry(key).or_insert(Completion {
-            done_on: uploaded_at.date(),
+            done_on: dutch_date_of(uploaded_at),
             document_id: Some(document_id),
         });
     }

@@ -87,7 +87,7 @@ pub async fn send_invitation(
                         first_name: account.first_name.clone(),
                         employer_name,
                         activation_url: link(&public_url, "activate", &token),
-                        expires_on: expires_at.date(),
+                        expires_on: crate::domain::calendar::dutch_date_of(expires_at),
                     },
                 )?;
                 feed::record(

@@ -1,5 +1,6 @@
 //! Values that cannot hold a bad value once they exist ("parse, don't validate").
 
+pub mod calendar;
 mod email_address;
 mod language;
 pub mod password;

@@ -136,7 +136,7 @@ on_both_databases! {
         assert_eq!(response.status(), 201);
         let id = response.json::<Value>().await.expect("json")["id"].as_str().expect("id")
             .to_string();
-        let today = chrono::Utc::now().date_naive().to_string();
+        let today = verzuim_tests::dutch_today().to_string();
         let reported = app.http.post(app.url(&format!("/api/v1/employees/{id}/absences")))
             .bearer_auth(&session.token)
             .json(&json!({"first_sick_day": today, "care_address": "Dijkweg 1\n1234 AB Hoorn"}))

@@ -16,6 +16,14 @@ pub mod smtp;
 pub mod totp;
 pub mod webhook_receiver;
 
+/// Today on the Dutch calendar the portal keeps (worked out here, not asked of the app): after
+/// 23:00 UTC in winter it is already tomorrow in Amsterdam.
+pub fn dutch_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Amsterdam)
+        .date_naive()
+}
+
 /// The JWT secret every test app signs with, so tests can forge tokens on purpose.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 

@@ -15,12 +15,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::models::{Employee, NewEmployee};
 use super::queries::{insert_employees, lock_employer, new_employee, update_employee};
-use super::validation::{parse_bulk_row, today, ValidEmployee};
+use super::validation::{parse_bulk_row, ValidEmployee};
 use crate::accounts::email_change::ChangeLinks;
 use crate::auth::scopes::EmployeesWrite;
 use crate::auth::EmployerClient;
 use crate::db::schema::employees;
 use crate::db::{now, DbConnection};
+use crate::domain::calendar::today;
 use crate::error::{
     ApiError, Conflict, FieldError, Invalid, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
     PROBLEM_JSON,

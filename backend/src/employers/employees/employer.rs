@@ -10,12 +10,13 @@ use super::queries::{
     external_id_taken_by, find_by_external_id, find_employee, insert_employees, list_employees,
     lock_employer, new_employee, revoke_access, update_employee, ListFilter, Position,
 };
-use super::validation::{effective_changes, today, EmployeeInput, EmployeePatch, ExternalId};
+use super::validation::{effective_changes, EmployeeInput, EmployeePatch, ExternalId};
 use crate::accounts::email_change::ChangeLinks;
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
 use crate::auth::EmployerClient;
 use crate::db::now;
 use crate::db::schema::employees;
+use crate::domain::calendar::today;
 use crate::error::{
     ApiError, Conflict, Invalid, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
 };

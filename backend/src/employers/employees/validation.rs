@@ -105,10 +105,6 @@ impl DateOfBirth {
     }
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
 fn parse_language(text: &str) -> Result<Language, String> {
     Language::parse(text.trim()).ok_or_else(|| "must be `nl` or `en`".to_string())
 }
