@@ -1,6 +1,7 @@
 //! The command line of the one binary (SPEC §6). Operator commands print JSON on success and a
 //! clear message with a non-zero exit on bad input.
 
+use crate::auth::Party;
 use clap::{Parser, Subcommand};
 
 use crate::accounts::service_status;
@@ -100,12 +101,19 @@ pub enum ArbodienstCommand {
 #[derive(Debug, Subcommand)]
 pub enum ClientCommand {
     /// Create an API client; prints its id and secret (the secret is shown only here).
+    #[command(group = clap::ArgGroup::new("party").required(true).args(["employer", "arbodienst"]))]
     Create {
+        /// The employer the client belongs to.
         #[arg(long)]
-        employer: String,
+        employer: Option<String>,
+        /// The arbodienst the client belongs to: it acts for every employer linked to it.
+        #[arg(long)]
+        arbodienst: Option<String>,
         #[arg(long)]
         name: String,
-        /// Space-separated scopes; all scopes when left out.
+        /// Space-separated scopes; when left out all scopes (an employer's client) or
+        /// `employees:read absences:read documents:read documents:write poortwachter:write`
+        /// (an arbodienst's client, which may hold no more).
         #[arg(long)]
         scopes: Option<String>,
     },
@@ -168,11 +176,23 @@ pub fn run_admin(command: Command, settings: &Settings) -> Result<serde_json::Va
         )?,
         Command::Client(ClientCommand::Create {
             employer,
+            arbodienst,
             name,
             scopes,
-        }) => to_json(db.run_blocking(|conn| {
-            changes::create_client(conn, &employer, &name, scopes.as_deref())
-        })?)?,
+        }) => {
+            let party = match (employer, arbodienst) {
+                (Some(employer_id), None) => Party::Employer(employer_id),
+                (None, Some(arbodienst_id)) => Party::Arbodienst(arbodienst_id),
+                _ => {
+                    return Err(CliError::Invalid(
+                        "name either --employer or --arbodienst".into(),
+                    ))
+                }
+            };
+            to_json(db.run_blocking(|conn| {
+                changes::create_client(conn, &party, &name, scopes.as_deref())
+            })?)?
+        }
         Command::Client(ClientCommand::RotateSecret { client_id }) => {
             to_json(db.run_blocking(|conn| changes::rotate_secret(conn, &client_id))?)?
         }

@@ -62,6 +62,8 @@ problem_responses! {
     Invalid => 400, "Invalid input; `errors` names each field that is wrong";
     /// The token lacks the route's scope.
     Forbidden => 403, "The token does not carry the scope this operation needs";
+    /// A client of the other kind of party: an employer's where an arbodienst's is needed.
+    OtherParty => 403, "The token is an employer's client's; this operation is for an arbodienst's clients";
     /// Unknown, or another employer's: the two answer alike.
     NotFound => 404, "No such resource for this caller: unknown, used up, or another party's (they answer alike)";
     /// The change conflicts with the current state.

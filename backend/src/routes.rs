@@ -11,7 +11,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::{Modify, OpenApi};
 
-use crate::{absences, accounts, dossier, employers, events, operations};
+use crate::{absences, accounts, arbodienst, dossier, employers, events, operations};
 
 use crate::auth::Scope;
 
@@ -30,6 +30,7 @@ use crate::auth::Scope;
         (name = "profile", description = "The employee's own data, language, notification preference and password"),
         (name = "security", description = "The employee's second factors: an authenticator app (TOTP) and its recovery codes"),
         (name = "employer", description = "The calling client's own employer"),
+        (name = "arbodienst", description = "The calling arbodienst client's own arbodienst, the employers it acts for, and their event feed"),
         (name = "employees", description = "The employer's employees: single, upsert by external id, and bulk sync"),
         (name = "absences", description = "Sick reports, recovery, corrections and the Poortwachter timeline"),
         (name = "operations", description = "Health and readiness"),
@@ -119,6 +120,7 @@ pub fn api_app() -> (
         .service(
             utoipa_actix_web::scope("/api/v1")
                 .configure(employers::routes)
+                .configure(arbodienst::routes)
                 .configure(accounts::routes)
                 .configure(absences::routes)
                 .configure(dossier::routes)

@@ -369,7 +369,17 @@ on_both_databases! {
 
     async fn documents_an_arbodienst_client_publishes_as_arbodienst(backend) {
         let world = World::new(backend).await;
-        let arbo = world.app.create_client(&world.employer.employer_id, Some("absences:read documents:read documents:write"));
+        let arbodienst = world.app.cli(&["arbodienst", "create", "--name", "Arbo", "--email", "a@arbo.test"]).unwrap();
+        let arbodienst_id = arbodienst["id"].as_str().unwrap();
+        let linked = world.app.http.patch(world.app.url("/api/v1/employer")).bearer_auth(&world.employer.token)
+            .json(&serde_json::json!({"arbodienst_id": arbodienst_id})).send().await.unwrap();
+        assert_eq!(linked.status(), 200);
+        let arbo = world.app.cli(&["client", "create", "--arbodienst", arbodienst_id, "--name", "arbo",
+            "--scopes", "absences:read documents:read documents:write"]).unwrap();
+        let arbo = verzuim_tests::Credentials {
+            client_id: arbo["client_id"].as_str().unwrap().into(),
+            client_secret: arbo["client_secret"].as_str().unwrap().into(),
+        };
         let token = world.app.token(&arbo).await;
         let body = multipart(&[
             text("title", "Advies"), text("category", "medical_advice"),

@@ -3,6 +3,7 @@
 mod absences;
 mod accounts;
 mod arbodienst;
+mod arbodienst_clients;
 mod audit;
 mod cached_reads;
 mod documents;

@@ -109,8 +109,9 @@ fn every_employer_operation_but_reading_its_employer_declares_exactly_one_scope_
             continue;
         };
         employer_operations += 1;
-        // Any valid client may read its own employer; every other call needs its one scope.
-        if (method.as_str(), path.as_str()) == ("get", "/api/v1/employer") {
+        // Any valid client may read its own employer or arbodienst; every other call needs its
+        // one scope.
+        if method == "get" && ["/api/v1/employer", "/api/v1/arbodienst"].contains(&path.as_str()) {
             assert!(scopes.is_empty(), "{method} {path} names {scopes:?}");
             continue;
         }
@@ -377,7 +378,17 @@ on_both_databases! {
     async fn every_employer_operation_enforces_exactly_the_scope_it_documents(backend) {
         let app = TestApp::spawn(backend).await;
         let session = app.employer_session().await;
-        let mut tokens: std::collections::HashMap<String, String> = Default::default();
+        // The `/arbodienst` operations are for an arbodienst's clients, which hold at most
+        // these scopes.
+        let arbodienst = app.cli(&["arbodienst", "create", "--name", "Arbo", "--email", "a@arbo.test"]).unwrap();
+        let arbo = app.cli(&["client", "create", "--arbodienst", arbodienst["id"].as_str().unwrap(), "--name", "arbo"]).unwrap();
+        let arbo = verzuim_tests::Credentials {
+            client_id: arbo["client_id"].as_str().unwrap().into(),
+            client_secret: arbo["client_secret"].as_str().unwrap().into(),
+        };
+        const ARBODIENST_SCOPES: [&str; 5] =
+            ["employees:read", "absences:read", "documents:read", "documents:write", "poortwachter:write"];
+        let mut tokens: std::collections::HashMap<(bool, String), String> = Default::default();
         let document = document();
         let mut checked = 0;
         for (method, path, operation) in operations(&document) {
@@ -385,18 +396,22 @@ on_both_databases! {
             if scopes.is_empty() {
                 continue;
             }
-            let without: Vec<&str> = ALL_SCOPES.iter().copied().filter(|s| !scopes.iter().any(|d| d == s)).collect();
+            let for_arbodienst = path.starts_with("/api/v1/arbodienst");
+            let (credentials, held): (_, &[&str]) =
+                if for_arbodienst { (&arbo, &ARBODIENST_SCOPES) } else { (&session.credentials, &ALL_SCOPES) };
+            let without: Vec<&str> = held.iter().copied().filter(|s| !scopes.iter().any(|d| d == s)).collect();
             let mut cases = vec![(without.join(" "), true)];
             cases.extend(scopes.iter().map(|scope| (scope.clone(), false)));
             for (scope, expect_403) in cases {
-                if !tokens.contains_key(&scope) {
-                    let response = app.request_token(&session.credentials, Some(&scope)).await;
+                let key = (for_arbodienst, scope.clone());
+                if !tokens.contains_key(&key) {
+                    let response = app.request_token(credentials, Some(&scope)).await;
                     assert_eq!(response.status(), 200, "token for {scope}");
                     let body: serde_json::Value = response.json().await.unwrap();
-                    tokens.insert(scope.clone(), body["access_token"].as_str().unwrap().to_string());
+                    tokens.insert(key.clone(), body["access_token"].as_str().unwrap().to_string());
                 }
                 let verb = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-                let mut request = app.http.request(verb, app.url(&concrete_path(&path))).bearer_auth(&tokens[&scope]);
+                let mut request = app.http.request(verb, app.url(&concrete_path(&path))).bearer_auth(&tokens[&key]);
                 if operation["requestBody"]["content"]["application/json"].is_object() {
                     request = request.json(&serde_json::json!({}));
                 }

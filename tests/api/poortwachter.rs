@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::{NaiveDate, TimeDelta, Utc};
+use chrono::{NaiveDate, TimeDelta};
 use diesel::prelude::*;
 use serde_json::{json, Value};
 use verzuim_tests::smtp::SmtpCapture;

@@ -19,7 +19,7 @@ use super::models::{
 use super::queries::{self, ListFilter, Owner, Position};
 use crate::audit::Actor;
 use crate::auth::scopes::{AbsencesRead, AbsencesWrite, PoortwachterWrite};
-use crate::auth::EmployerClient;
+use crate::auth::{CaseClient, EmployerClient};
 use crate::domain::calendar::today;
 use crate::employers::employees::find_employee;
 use crate::error::{ApiError, Conflict, FieldError, Invalid, NotFound, Unauthorized};
@@ -32,6 +32,9 @@ fn owner(employer_id: &str) -> Owner {
         employee_id: None,
     }
 }
+
+/// Absences are read by the employer's clients and its arbodienst's.
+type Reader = CaseClient<AbsencesRead>;
 
 fn change(client_id: &str) -> Change {
     Change {
@@ -53,16 +56,25 @@ pub struct AbsenceFilter {
     pub from: Option<NaiveDate>,
     /// Only absences whose first sick day is on or before this date.
     pub to: Option<NaiveDate>,
+    /// Only this employer's absences (for an arbodienst's client, which sees every employer
+    /// linked to it); an employer it may not act for answers 404.
+    #[param(format = Uuid)]
+    pub employer_id: Option<String>,
 }
 
 impl FilterRules for AbsenceFilter {
     fn check(&self) -> Vec<FieldError> {
-        match (self.from, self.to) {
-            (Some(from), Some(to)) if to < from => {
-                vec![FieldError::new("to", "must not be before `from`")]
+        let mut errors = Vec::new();
+        if let (Some(from), Some(to)) = (self.from, self.to) {
+            if to < from {
+                errors.push(FieldError::new("to", "must not be before `from`"));
             }
-            _ => Vec::new(),
         }
+        errors.extend(crate::web::page::uuid_filter(
+            "employer_id",
+            &self.employer_id,
+        ));
+        errors
     }
 }
 
@@ -84,7 +96,7 @@ impl FilterRules for AbsenceFilter {
 )]
 #[get("/absences")]
 pub async fn list(
-    client: EmployerClient<AbsencesRead>,
+    client: Reader,
     query: Paged<AbsenceFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsencePage>, ApiError> {
@@ -93,6 +105,7 @@ pub async fn list(
         after,
         filter,
     } = query;
+    let employer_id = filter.employer_id;
     let filter = ListFilter {
         employee_id: filter.employee_id,
         status: filter.status,
@@ -104,7 +117,10 @@ pub async fn list(
     let page = state
         .db
         .run(move |conn| {
-            let (rows, next) = queries::list(conn, &client.employer_id, &filter)?;
+            let employers = client
+                .party
+                .employers_listed(conn, employer_id.as_deref())?;
+            let (rows, next) = queries::list(conn, &employers, &filter)?;
             Ok(EmployerAbsencePage {
                 items: queries::employer_view(conn, rows)?,
                 next_cursor: next.as_ref().map(Cursor::encode),
@@ -128,14 +144,15 @@ pub async fn list(
 )]
 #[get("/absences/{id}")]
 pub async fn get_one(
-    client: EmployerClient<AbsencesRead>,
+    client: Reader,
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployerAbsence>, ApiError> {
     let absence = state
         .db
         .run(move |conn| {
-            let row = queries::find(conn, &owner(&client.employer_id), &id)?;
+            let owner = queries::owner_for(conn, &client.party, &id)?;
+            let row = queries::find(conn, &owner, &id)?;
             queries::audit_read(conn, &row, &Actor::Client(client.client_id.clone()))?;
             queries::employer_absence_view(conn, row)
         })
@@ -160,14 +177,15 @@ pub async fn get_one(
 )]
 #[get("/absences/{id}/timeline")]
 pub async fn timeline(
-    client: EmployerClient<AbsencesRead>,
+    client: Reader,
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<TimelineResponse>, ApiError> {
     let view = state
         .db
         .run(move |conn| {
-            let row = queries::find(conn, &owner(&client.employer_id), &id)?;
+            let owner = queries::owner_for(conn, &client.party, &id)?;
+            let row = queries::find(conn, &owner, &id)?;
             if row.status() == AbsenceStatus::Cancelled {
                 return Err(ApiError::Conflict(
                     "A cancelled absence has no timeline.".into(),
@@ -381,7 +399,7 @@ pub async fn cancel(
 )]
 #[post("/absences/{id}/steps/{key}")]
 pub async fn record_step(
-    client: EmployerClient<PoortwachterWrite>,
+    client: CaseClient<PoortwachterWrite>,
     path: web::Path<(String, String)>,
     body: crate::web::input::Json<StepRecordRequest>,
     state: web::Data<AppState>,
@@ -392,9 +410,10 @@ pub async fn record_step(
         .db
         .run_changing(move |conn, changed| {
             let today = today();
+            let owner = queries::owner_for(conn, &client.party, &id)?;
             let row = changes::record_step(
                 conn,
-                &owner(&client.employer_id),
+                &owner,
                 &id,
                 &step,
                 today,

@@ -203,6 +203,9 @@ impl Absence {
 pub struct EmployerAbsence {
     #[serde(flatten)]
     pub absence: Absence,
+    /// The employer the employee works for (an arbodienst's client sees several).
+    #[schema(format = Uuid)]
+    pub employer_id: String,
     /// Oldest first.
     pub corrections: Vec<Correction>,
 }

@@ -2,6 +2,7 @@
 //! employee), and the views the employee and the employer get of them. The changes are in
 //! [`super::changes`].
 
+use crate::auth::Party;
 use crate::domain::calendar::{dutch_date_of, start_of_dutch_day};
 use std::collections::HashMap;
 
@@ -107,6 +108,22 @@ pub fn timeline_view(
 
 /// The absence with this id if `owner` may see it; foreign, unknown and malformed ids are the
 /// same 404.
+/// Who owns absence `id` as far as `party` may know: its employer, when the party may act for
+/// it (404 otherwise, as for an absence that does not exist).
+pub fn owner_for(conn: &mut DbConnection, party: &Party, id: &str) -> Result<Owner, ApiError> {
+    let employer_id = party.employer_of_record(conn, |conn| {
+        absences::table
+            .find(id)
+            .select(absences::employer_id)
+            .first(conn)
+            .optional()
+    })?;
+    Ok(Owner {
+        employer_id,
+        employee_id: None,
+    })
+}
+
 pub fn find(conn: &mut DbConnection, owner: &Owner, id: &str) -> Result<AbsenceRow, ApiError> {
     let mut query = absences::table
         .filter(absences::id.eq(id.to_string()))
@@ -228,11 +245,14 @@ pub fn employer_view(
     rows: Vec<AbsenceRow>,
 ) -> Result<Vec<EmployerAbsence>, ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let employer_ids: Vec<String> = rows.iter().map(|r| r.employer_id.clone()).collect();
     let mut corrections = corrections_of(conn, &ids)?;
     Ok(absences_view(conn, rows)?
         .into_iter()
-        .map(|absence| EmployerAbsence {
+        .zip(employer_ids)
+        .map(|(absence, employer_id)| EmployerAbsence {
             corrections: corrections.remove(&absence.id).unwrap_or_default(),
+            employer_id,
             absence,
         })
         .collect())
@@ -323,14 +343,14 @@ pub fn list_own(
     Ok((with_partials(rows, by_absence(partials)), next))
 }
 
-/// One page of the employer's absences, newest first, and the cursor of the next page.
+/// One page of these employers' absences, newest first, and the cursor of the next page.
 pub fn list(
     conn: &mut DbConnection,
-    employer_id: &str,
+    employer_ids: &[String],
     filter: &ListFilter,
 ) -> Result<(Vec<AbsenceRow>, Option<Position>), ApiError> {
     let mut query = absences::table
-        .filter(absences::employer_id.eq(employer_id.to_string()))
+        .filter(absences::employer_id.eq_any(employer_ids.to_vec()))
         .select(AbsenceRow::as_select())
         .order((absences::created_at.desc(), absences::id.desc()))
         .limit(filter.limit + 1)

@@ -2,6 +2,7 @@
 
 pub mod employee;
 pub mod employer_client;
+pub mod party;
 pub mod passwords;
 pub mod rate_limit;
 pub mod relying_party;
@@ -11,6 +12,8 @@ pub mod tokens;
 
 pub use employee::{AuthenticatedEmployee, EnrollingEmployee};
 pub use employer_client::EmployerClient;
+pub use employer_client::{ArbodienstClient, CaseClient};
+pub use party::Party;
 pub use passwords::Passwords;
 pub use rate_limit::RateLimited;
 pub use scopes::{Scope, ScopeSet};

@@ -25,6 +25,16 @@ impl Scope {
         Scope::PoortwachterWrite,
     ];
 
+    /// What an arbodienst's client may hold at most (SPEC §9): reading the case and publishing
+    /// to the dossier, never changing employees or an employer's webhooks.
+    pub const ARBODIENST: [Scope; 5] = [
+        Scope::EmployeesRead,
+        Scope::AbsencesRead,
+        Scope::DocumentsRead,
+        Scope::DocumentsWrite,
+        Scope::PoortwachterWrite,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::EmployeesRead => "employees:read",
@@ -50,6 +60,10 @@ pub struct ScopeSet(Vec<Scope>);
 impl ScopeSet {
     pub fn all() -> Self {
         ScopeSet(Scope::ALL.to_vec())
+    }
+
+    pub fn arbodienst() -> Self {
+        ScopeSet(Scope::ARBODIENST.to_vec())
     }
 
     /// Fails with the first unknown scope name.

@@ -1,6 +1,7 @@
 //! Signed JWTs. Employer-API tokens and employee access tokens carry different audiences and
 //! each is checked against exactly one, so neither can stand in for the other.
 
+use super::party::Party;
 use std::path::Path;
 use std::time::Duration;
 
@@ -20,8 +21,12 @@ pub struct ClientClaims {
     pub aud: String,
     /// The client id.
     pub sub: String,
-    /// The employer the client belongs to.
-    pub emp: String,
+    /// The employer the client belongs to, for an employer's client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emp: Option<String>,
+    /// The arbodienst the client belongs to, for an arbodienst's client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arb: Option<String>,
     pub scope: String,
     /// The client's secret generation when the token was issued: rotating the secret ends
     /// every token fetched with the old one.
@@ -115,7 +120,7 @@ impl TokenKeys {
     pub fn issue_client_token(
         &self,
         client_id: &str,
-        employer_id: &str,
+        party: &Party,
         scope: &str,
         generation: i32,
         lifetime: Duration,
@@ -125,7 +130,8 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: EMPLOYER_API_AUDIENCE.into(),
             sub: client_id.into(),
-            emp: employer_id.into(),
+            emp: party.employer_id().map(str::to_owned),
+            arb: party.arbodienst_id().map(str::to_owned),
             scope: scope.into(),
             gen: generation,
             jti: uuid::Uuid::new_v4().to_string(),

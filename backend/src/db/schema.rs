@@ -30,7 +30,8 @@ diesel::allow_tables_to_appear_in_same_query!(employers, arbodiensten);
 diesel::table! {
     api_clients (id) {
         id -> Text,
-        employer_id -> Text,
+        employer_id -> Nullable<Text>,
+        arbodienst_id -> Nullable<Text>,
         name -> Text,
         scopes -> Text,
         secret_hash -> Text,
@@ -338,8 +339,11 @@ diesel::table! {
         kind -> Text,
         data -> Text,
         created_at -> Timestamp,
+        arbodienst_id -> Nullable<Text>,
     }
 }
+
+diesel::allow_tables_to_appear_in_same_query!(events, employers);
 
 diesel::table! {
     webhooks (id) {

@@ -16,9 +16,9 @@ use super::models::{
 use super::queries::{self, ListFilter, Owner, Position};
 use crate::audit::Actor;
 use crate::auth::scopes::{DocumentsRead, DocumentsWrite};
-use crate::auth::{EmployerClient, Scope};
-use crate::db::now;
-use crate::employers::employees::find_employee;
+use crate::auth::{CaseClient, Party};
+use crate::db::{now, DbConnection};
+use crate::employers::employees::{employer_of_employee, find_employee};
 use crate::error::{
     ApiError, Invalid, NotFound, PayloadTooLarge, RangeNotSatisfiable, Unauthorized,
     UnsupportedMediaType,
@@ -26,12 +26,30 @@ use crate::error::{
 use crate::state::AppState;
 use crate::web::page::{Cursor, PageQuery, Paged};
 
-fn author_role(client: &EmployerClient<DocumentsWrite>) -> AuthorRole {
-    if client.scopes.contains(Scope::EmployeesWrite) {
-        AuthorRole::Employer
-    } else {
-        AuthorRole::Arbodienst
+fn author_role(party: &Party) -> AuthorRole {
+    match party {
+        Party::Employer(_) => AuthorRole::Employer,
+        Party::Arbodienst(_) => AuthorRole::Arbodienst,
     }
+}
+
+/// A document `party` may change or delete: any of its employer's for the employer's own
+/// clients; for an arbodienst only those its clients published (403 for the employer's).
+fn changeable_by(conn: &mut DbConnection, party: &Party, id: &str) -> Result<String, ApiError> {
+    let Owner::Employer(employer_id) = queries::owner_for(conn, party, id)? else {
+        return Err(ApiError::NotFound);
+    };
+    if let Party::Arbodienst(arbodienst_id) = party {
+        let document = queries::find(conn, &Owner::Employer(employer_id.clone()), id)?;
+        if !queries::published_by_arbodienst(conn, &document, arbodienst_id)? {
+            return Err(ApiError::Forbidden(
+                "The employer published this document; an arbodienst changes and deletes only \
+                 what it published."
+                    .into(),
+            ));
+        }
+    }
+    Ok(employer_id)
 }
 
 /// Where the e-mail about a newly visible document links to.
@@ -66,21 +84,24 @@ fn portal_url(state: &AppState) -> String {
 )]
 #[post("/employees/{id}/documents")]
 pub async fn upload(
-    client: EmployerClient<DocumentsWrite>,
+    client: CaseClient<DocumentsWrite>,
     path: web::Path<String>,
     request: HttpRequest,
     multipart: Multipart,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let employee_id = path.into_inner();
-    let employer_id = client.employer_id.clone();
-    {
-        let (employer_id, employee_id) = (employer_id.clone(), employee_id.clone());
+    let employer_id = {
+        let (party, employee_id) = (client.party.clone(), employee_id.clone());
         state
             .db
-            .run(move |conn| find_employee(conn, &employer_id, &employee_id).map(drop))
-            .await?;
-    }
+            .run(move |conn| {
+                let employer_id = employer_of_employee(conn, &party, &employee_id)?;
+                find_employee(conn, &employer_id, &employee_id)?;
+                Ok(employer_id)
+            })
+            .await?
+    };
     let max = state.settings.documents.max_upload_bytes;
     super::upload::refuse_declared_oversize(&request, max)?;
     let received = super::upload::read(multipart, state.storage.staging_dir(), max).await?;
@@ -101,7 +122,7 @@ pub async fn upload(
         sha256: received.sha256,
         file_name: sanitise_file_name(received.declared_name.as_deref(), received.kind),
         storage_key: id.clone(),
-        published_by_role: author_role(&client).as_str().into(),
+        published_by_role: author_role(&client.party).as_str().into(),
         published_by_client_id: client.client_id.clone(),
         created_at: at,
         updated_at: at,
@@ -152,7 +173,7 @@ pub async fn upload(
 )]
 #[get("/employees/{id}/documents")]
 pub async fn list_for_employee(
-    client: EmployerClient<DocumentsRead>,
+    client: CaseClient<DocumentsRead>,
     path: web::Path<String>,
     query: Paged<DocumentFilter, Position>,
     state: web::Data<AppState>,
@@ -161,9 +182,10 @@ pub async fn list_for_employee(
     let page = state
         .db
         .run(move |conn| {
-            find_employee(conn, &client.employer_id, &employee_id)?;
+            let employer_id = employer_of_employee(conn, &client.party, &employee_id)?;
+            find_employee(conn, &employer_id, &employee_id)?;
             let filter = ListFilter {
-                employer_id: client.employer_id,
+                employer_id,
                 employee_id,
                 category: query.filter.category,
                 visible: query.filter.visible,
@@ -197,16 +219,18 @@ pub async fn list_for_employee(
 )]
 #[get("/documents/{id}")]
 pub async fn get_one(
-    client: EmployerClient<DocumentsRead>,
+    client: CaseClient<DocumentsRead>,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<DocumentResponse>, ApiError> {
-    let owner = Owner::Employer(client.employer_id.clone());
     let actor = Actor::Client(client.client_id);
     let id = path.into_inner();
     let document = state
         .db
-        .run(move |conn| queries::find_recorded(conn, &owner, &id, &actor, "document.read"))
+        .run(move |conn| {
+            let owner = queries::owner_for(conn, &client.party, &id)?;
+            queries::find_recorded(conn, &owner, &id, &actor, "document.read")
+        })
         .await?;
     Ok(web::Json(document.into()))
 }
@@ -228,16 +252,16 @@ pub async fn get_one(
 )]
 #[get("/documents/{id}/responses")]
 pub async fn responses(
-    client: EmployerClient<DocumentsRead>,
+    client: CaseClient<DocumentsRead>,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<ResponseList>, ApiError> {
-    let owner = Owner::Employer(client.employer_id.clone());
     let actor = Actor::Client(client.client_id);
     let id = path.into_inner();
     let list = state
         .db
         .run(move |conn| {
+            let owner = queries::owner_for(conn, &client.party, &id)?;
             let document =
                 queries::find_recorded(conn, &owner, &id, &actor, "document.responses_read")?;
             let items = queries::responses_to(conn, std::slice::from_ref(&document.id))?
@@ -267,7 +291,7 @@ pub async fn responses(
 )]
 #[patch("/documents/{id}")]
 pub async fn patch_one(
-    client: EmployerClient<DocumentsWrite>,
+    client: CaseClient<DocumentsWrite>,
     path: web::Path<String>,
     body: crate::web::input::Json<DocumentPatch>,
     state: web::Data<AppState>,
@@ -279,7 +303,8 @@ pub async fn patch_one(
         .db
         .run(move |conn| {
             let actor = Actor::Client(client.client_id.clone());
-            changes::change(conn, &client.employer_id, &actor, &id, change, &portal_url)
+            let employer_id = changeable_by(conn, &client.party, &id)?;
+            changes::change(conn, &employer_id, &actor, &id, change, &portal_url)
         })
         .await?;
     Ok(web::Json(document.into()))
@@ -302,7 +327,7 @@ pub async fn patch_one(
 )]
 #[delete("/documents/{id}")]
 pub async fn delete_one(
-    client: EmployerClient<DocumentsWrite>,
+    client: CaseClient<DocumentsWrite>,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
@@ -311,7 +336,8 @@ pub async fn delete_one(
         .db
         .run(move |conn| {
             let actor = Actor::Client(client.client_id.clone());
-            changes::delete(conn, &client.employer_id, &actor, &id)
+            let employer_id = changeable_by(conn, &client.party, &id)?;
+            changes::delete(conn, &employer_id, &actor, &id)
         })
         .await?;
     if let Err(e) = state.storage.delete(&document.storage_key).await {
@@ -343,12 +369,22 @@ pub async fn delete_one(
 )]
 #[get("/documents/{id}/content")]
 pub async fn content(
-    client: EmployerClient<DocumentsRead>,
+    client: CaseClient<DocumentsRead>,
     path: web::Path<String>,
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let owner = Owner::Employer(client.employer_id.clone());
+    let id = path.into_inner();
+    let owner = match client.party {
+        Party::Employer(employer_id) => Owner::Employer(employer_id),
+        party => {
+            let id = id.clone();
+            state
+                .db
+                .run(move |conn| queries::owner_for(conn, &party, &id))
+                .await?
+        }
+    };
     let actor = Actor::Client(client.client_id);
-    download(&state, &request, owner, path.into_inner(), actor).await
+    download(&state, &request, owner, id, actor).await
 }

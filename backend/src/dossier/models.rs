@@ -140,6 +140,9 @@ pub struct PublishedBy {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DocumentResponse {
     pub id: String,
+    /// The employer whose dossier holds it (an arbodienst's client sees several).
+    #[schema(format = Uuid)]
+    pub employer_id: String,
     pub employee_id: String,
     pub absence_id: Option<String>,
     pub title: String,
@@ -170,6 +173,7 @@ impl From<Document> for DocumentResponse {
                 client_id: d.published_by_client_id,
             },
             id: d.id,
+            employer_id: d.employer_id,
             employee_id: d.employee_id,
             absence_id: d.absence_id,
             title: d.title,

@@ -8,7 +8,8 @@ use diesel::prelude::*;
 use super::models::{Category, Document, ResponseRow, ResponseView};
 use super::range::{self, RangeAnswer};
 use crate::audit::{self, Actor};
-use crate::db::schema::{absences, documents, employees};
+use crate::auth::Party;
+use crate::db::schema::{absences, api_clients, documents, employees};
 use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 use crate::web::page::split_page;
@@ -22,6 +23,34 @@ pub enum Owner {
         employer_id: String,
         employee_id: String,
     },
+}
+
+/// The owner under which `party` reads or changes document `id`: its employer, when the party
+/// may act for it (404 otherwise, as for a document that does not exist).
+pub fn owner_for(conn: &mut DbConnection, party: &Party, id: &str) -> Result<Owner, ApiError> {
+    let employer_id = party.employer_of_record(conn, |conn| {
+        documents::table
+            .find(id)
+            .select(documents::employer_id)
+            .first(conn)
+            .optional()
+    })?;
+    Ok(Owner::Employer(employer_id))
+}
+
+/// Whether one of `arbodienst_id`'s clients published `document`: an arbodienst changes and
+/// deletes only what it published itself, never the employer's documents.
+pub fn published_by_arbodienst(
+    conn: &mut DbConnection,
+    document: &Document,
+    arbodienst_id: &str,
+) -> QueryResult<bool> {
+    let found = api_clients::table
+        .filter(api_clients::id.eq(&document.published_by_client_id))
+        .filter(api_clients::arbodienst_id.eq(arbodienst_id))
+        .count()
+        .get_result::<i64>(conn)?;
+    Ok(found == 1)
 }
 
 pub fn find(conn: &mut DbConnection, owner: &Owner, id: &str) -> Result<Document, ApiError> {

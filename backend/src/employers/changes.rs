@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::models::{ApiClient, Employer, NewApiClient, NewEmployer};
-use crate::auth::{random_token, secret_digest, ScopeSet};
+use crate::auth::{random_token, secret_digest, Party, ScopeSet};
 use crate::db::schema::{api_clients, employers};
 use crate::db::{now, DbConnection};
 use crate::domain::EmailAddress;
@@ -22,7 +22,10 @@ pub struct CreatedEmployer {
 pub struct ClientCredentials {
     pub client_id: String,
     pub client_secret: String,
-    pub employer_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employer_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arbodienst_id: Option<String>,
     pub scopes: String,
 }
 
@@ -87,16 +90,30 @@ pub fn find_employer(conn: &mut DbConnection, id: &str) -> Result<Employer, ApiE
         .first(conn)?)
 }
 
+/// `verzuim client create --employer ID | --arbodienst ID`: an employer's client may hold
+/// every scope (all when none are named); an arbodienst's client at most
+/// [`Scope::ARBODIENST`](crate::auth::Scope::ARBODIENST), which it gets when none are named.
 pub fn create_client(
     conn: &mut DbConnection,
-    employer_id: &str,
+    party: &Party,
     name: &str,
     scopes: Option<&str>,
 ) -> Result<ClientCredentials, ApiError> {
     let mut errors = Vec::new();
     let name = validate_name("name", name, &mut errors);
+    let allowed = match party {
+        Party::Employer(_) => ScopeSet::all(),
+        Party::Arbodienst(_) => ScopeSet::arbodienst(),
+    };
     let scopes = match scopes.map(ScopeSet::parse) {
-        None => Some(ScopeSet::all()),
+        None => Some(allowed),
+        Some(Ok(set)) if !set.is_subset_of(&allowed) => {
+            errors.push(FieldError::new(
+                "scopes",
+                format!("an arbodienst's client may hold only: {allowed}"),
+            ));
+            None
+        }
         Some(Ok(set)) if set.is_empty() => {
             errors.push(FieldError::new("scopes", "name at least one scope"));
             None
@@ -113,12 +130,20 @@ pub fn create_client(
     let Some(scopes) = scopes.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    find_employer(conn, employer_id).map_err(|e| match e {
-        ApiError::NotFound => {
-            ApiError::invalid("employer", format!("no employer with id `{employer_id}`"))
+    let party = match party {
+        Party::Employer(employer_id) => {
+            find_employer(conn, employer_id).map_err(|e| match e {
+                ApiError::NotFound => {
+                    ApiError::invalid("employer", format!("no employer with id `{employer_id}`"))
+                }
+                other => other,
+            })?;
+            party.clone()
         }
-        other => other,
-    })?;
+        Party::Arbodienst(arbodienst_id) => Party::Arbodienst(
+            crate::arbodienst::changes::existing(conn, "arbodienst", arbodienst_id)?.id,
+        ),
+    };
 
     let client_id = uuid::Uuid::new_v4().to_string();
     let client_secret = random_token(CLIENT_SECRET_PREFIX);
@@ -126,7 +151,8 @@ pub fn create_client(
     diesel::insert_into(api_clients::table)
         .values(NewApiClient {
             id: &client_id,
-            employer_id,
+            employer_id: party.employer_id(),
+            arbodienst_id: party.arbodienst_id(),
             name: &name,
             scopes: &scopes,
             secret_hash: &secret_digest(&client_secret),
@@ -137,7 +163,8 @@ pub fn create_client(
     Ok(ClientCredentials {
         client_id,
         client_secret,
-        employer_id: employer_id.to_string(),
+        employer_id: party.employer_id().map(str::to_owned),
+        arbodienst_id: party.arbodienst_id().map(str::to_owned),
         scopes,
     })
 }
@@ -174,6 +201,7 @@ pub fn rotate_secret(
         client_id: client.id,
         client_secret,
         employer_id: client.employer_id,
+        arbodienst_id: client.arbodienst_id,
         scopes: client.scopes,
     })
 }

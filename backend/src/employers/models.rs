@@ -1,3 +1,4 @@
+use crate::auth::Party;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,8 @@ pub struct EmployerChanges {
 #[diesel(table_name = api_clients)]
 pub struct ApiClient {
     pub id: String,
-    pub employer_id: String,
+    pub employer_id: Option<String>,
+    pub arbodienst_id: Option<String>,
     pub name: String,
     pub scopes: String,
     pub secret_hash: String,
@@ -58,11 +60,23 @@ pub struct ApiClient {
     pub revoked_at: Option<NaiveDateTime>,
 }
 
+impl ApiClient {
+    /// Whom the client acts for; the table's CHECK guarantees exactly one of the two.
+    pub fn party(&self) -> Option<Party> {
+        match (&self.employer_id, &self.arbodienst_id) {
+            (Some(employer_id), None) => Some(Party::Employer(employer_id.clone())),
+            (None, Some(arbodienst_id)) => Some(Party::Arbodienst(arbodienst_id.clone())),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = api_clients)]
 pub struct NewApiClient<'a> {
     pub id: &'a str,
-    pub employer_id: &'a str,
+    pub employer_id: Option<&'a str>,
+    pub arbodienst_id: Option<&'a str>,
     pub name: &'a str,
     pub scopes: &'a str,
     pub secret_hash: &'a str,

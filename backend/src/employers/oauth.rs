@@ -244,12 +244,18 @@ async fn grant(
         },
     };
 
+    let party = client.party().ok_or_else(|| {
+        Err(ApiError::internal(anyhow::anyhow!(
+            "client {} belongs to no single party",
+            client.id
+        )))
+    })?;
     let lifetime = state.settings.client_token_ttl;
     let access_token = state
         .tokens
         .issue_client_token(
             &client.id,
-            &client.employer_id,
+            &party,
             &scope.to_string(),
             client.token_generation,
             lifetime,

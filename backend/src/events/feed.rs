@@ -22,7 +22,7 @@ use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{events, webhooks};
+use crate::db::schema::{employers, events, webhooks};
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
 use crate::events::outbox;
@@ -108,10 +108,22 @@ pub fn record(
     // A savepoint inside the caller's transaction, or a transaction of its own when the caller
     // has none, so the event and its deliveries are written together either way.
     crate::db::write_transaction(conn, |conn| {
+        // The arbodienst's feed spans its employers, so its lock comes first (always in this
+        // order, so two writers never wait for each other crosswise).
+        let arbodienst_id: Option<String> = employers::table
+            .find(employer_id)
+            .select(employers::arbodienst_id)
+            .first(conn)?;
         if let DbConnection::Postgres(pg) = conn {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<Text, _>(format!("verzuim.events:{employer_id}"))
-                .execute(pg)?;
+            let feeds = arbodienst_id
+                .iter()
+                .map(|id| format!("verzuim.events.arbodienst:{id}"))
+                .chain([format!("verzuim.events:{employer_id}")]);
+            for feed in feeds {
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                    .bind::<Text, _>(feed)
+                    .execute(pg)?;
+            }
         }
         let event_id = uuid::Uuid::new_v4().to_string();
         let created_at = now();
@@ -122,6 +134,7 @@ pub fn record(
                 events::kind.eq(kind.as_str()),
                 events::data.eq(data.to_string()),
                 events::created_at.eq(created_at),
+                events::arbodienst_id.eq(&arbodienst_id),
             ))
             .execute(conn)?;
 
@@ -160,6 +173,7 @@ pub struct EventRow {
     pub kind: String,
     pub data: String,
     pub created_at: NaiveDateTime,
+    pub arbodienst_id: Option<String>,
 }
 
 /// One event of the feed.
@@ -169,6 +183,9 @@ pub struct FeedEvent {
     pub id: i64,
     #[schema(format = Uuid)]
     pub event_id: String,
+    /// The employer it happened at (an arbodienst's feed spans several).
+    #[schema(format = Uuid)]
+    pub employer_id: String,
     /// The event type.
     #[serde(rename = "type")]
     #[schema(value_type = EventKind)]
@@ -184,11 +201,32 @@ impl From<EventRow> for FeedEvent {
         FeedEvent {
             id: row.id,
             event_id: row.event_id,
+            employer_id: row.employer_id,
             kind: row.kind,
             created_at: row.created_at.and_utc(),
             data: serde_json::from_str(&row.data).unwrap_or(serde_json::Value::Null),
         }
     }
+}
+
+/// The events of the arbodienst's employers after `after`, oldest first, at most `limit`:
+/// those raised while the employer was linked to it, of employers linked to it now.
+pub fn arbodienst_page(
+    conn: &mut DbConnection,
+    arbodienst_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<EventRow>> {
+    let linked = employers::table
+        .filter(employers::arbodienst_id.eq(arbodienst_id))
+        .select(employers::id);
+    events::table
+        .filter(events::arbodienst_id.eq(arbodienst_id))
+        .filter(events::employer_id.eq_any(linked))
+        .filter(events::id.gt(after))
+        .order(events::id.asc())
+        .limit(limit)
+        .load(conn)
 }
 
 /// The employer's events after `after`, oldest first, at most `limit`.

@@ -242,6 +242,14 @@ pub fn split_page<T, K>(
     }
 }
 
+/// The check of a list filter naming a record by id: absent, or a UUID.
+pub fn uuid_filter(field: &str, value: &Option<String>) -> Option<FieldError> {
+    value
+        .as_deref()
+        .filter(|id| uuid::Uuid::try_parse(id).is_err())
+        .map(|_| FieldError::new(field, "must be a UUID"))
+}
+
 /// The limit check of a list paged by its own parameter (the event feed's `after`).
 pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);

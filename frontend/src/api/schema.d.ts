@@ -184,6 +184,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/arbodienst": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling client's arbodienst and the employers it acts for
+         * @description The employers linked to it now are the ones its lists, reads and feed cover (filter a list
+         *     by one with `?employer_id=`). For an arbodienst's clients only, with any scope.
+         */
+        get: operations["get_arbodienst"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/arbodienst/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events of every employer linked to the arbodienst, oldest first, after a cursor
+         * @description The same events the employers' own feeds carry, raised while the employer was linked to
+         *     this arbodienst; an employer that unlinks it leaves this feed at once. Each event names its
+         *     `employer_id`. Ids are assigned in commit order per arbodienst, so a consumer
+         *     that stores `next_cursor` never misses and never repeats an event. Needs `absences:read`.
+         */
+        get: operations["list_arbodienst_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit": {
         parameters: {
             query?: never;
@@ -1529,6 +1573,16 @@ export interface components {
          * @enum {string}
          */
         Agreement: "agree" | "disagree";
+        /** @description The calling client's arbodienst. */
+        ArbodienstResponse: {
+            /** @description Receives the absence and answer e-mails of every linked employer. */
+            email: string;
+            /** @description The employers linked to it now, by name. */
+            employers: components["schemas"]["EmployerServed"][];
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         /** @description Who read or changed which absence or document. */
         AuditEntry: {
             /** @description E.g. `absence.read`, `absence.reported`, `document.downloaded`. */
@@ -1753,6 +1807,11 @@ export interface components {
             /** Format: date */
             document_date: string;
             employee_id: string;
+            /**
+             * Format: uuid
+             * @description The employer whose dossier holds it (an arbodienst's client sees several).
+             */
+            employer_id: string;
             /** @description Sanitised display name used for downloads. */
             file_name: string;
             id: string;
@@ -1867,6 +1926,11 @@ export interface components {
             /** Format: date */
             date_of_birth: string;
             email: string;
+            /**
+             * Format: uuid
+             * @description The employer the employee works for (an arbodienst's client sees several).
+             */
+            employer_id: string;
             /** @description The employer's own key for this employee (e.g. the personnel number). */
             external_id?: string | null;
             first_name: string;
@@ -1892,6 +1956,11 @@ export interface components {
         EmployerAbsence: components["schemas"]["Absence"] & {
             /** @description Oldest first. */
             corrections: components["schemas"]["Correction"][];
+            /**
+             * Format: uuid
+             * @description The employer the employee works for (an arbodienst's client sees several).
+             */
+            employer_id: string;
         };
         /** @description One page of the employer's absences, newest first. */
         EmployerAbsencePage: {
@@ -1944,6 +2013,12 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description An employer the arbodienst acts for. */
+        EmployerServed: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
         EmploymentSwitch: {
             /**
              * Format: uuid
@@ -1974,6 +2049,11 @@ export interface components {
             created_at: string;
             /** @description Ids and dates of what happened; never anything medical. */
             data: Record<string, never>;
+            /**
+             * Format: uuid
+             * @description The employer it happened at (an arbodienst's feed spans several).
+             */
+            employer_id: string;
             /** Format: uuid */
             event_id: string;
             /**
@@ -2516,6 +2596,11 @@ export interface operations {
                 from?: string;
                 /** @description Only absences whose first sick day is on or before this date. */
                 to?: string;
+                /**
+                 * @description Only this employer's absences (for an arbodienst's client, which sees every employer
+                 *     linked to it); an employer it may not act for answers 404.
+                 */
+                employer_id?: string;
             };
             header?: never;
             path?: never;
@@ -3160,6 +3245,94 @@ export interface operations {
             };
             /** @description Rate limited, or blocked after too many failed checks (`Retry-After`; `blocked_until` for a blocked login) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_arbodienst: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ArbodienstResponse"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token is an employer's client's; this operation is for an arbodienst's clients */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_arbodienst_events: {
+        parameters: {
+            query?: {
+                /** @description The `id` of the last event you processed (or `next_cursor`); 0 or left out: from the start. */
+                after?: number;
+                /** @description Page size, 1–200; 50 when left out. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The token does not carry the scope `absences:read` */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4123,6 +4296,11 @@ export interface operations {
                 status?: "not_invited" | "invited" | "active" | "blocked";
                 /** @description Only the employee with this e-mail address (compared without regard to case). */
                 email?: string;
+                /**
+                 * @description Only this employer's employees (for an arbodienst's client, which sees every employer
+                 *     linked to it); an employer it may not act for answers 404.
+                 */
+                employer_id?: string;
             };
             header?: never;
             path?: never;

@@ -6,19 +6,21 @@ use utoipa::IntoParams;
 
 use super::models::{AccountStatus, EmployeePage, EmployeeResponse};
 use super::queries::{
-    account_states, email_conflict, email_taken_by, employee_response, external_id_conflict,
-    external_id_taken_by, find_by_external_id, find_employee, insert_employees, list_employees,
-    lock_employer, new_employee, revoke_access, update_employee, ListFilter, Position,
+    account_states, email_conflict, email_taken_by, employee_response, employer_of_employee,
+    external_id_conflict, external_id_taken_by, find_by_external_id, find_employee,
+    insert_employees, list_employees, lock_employer, new_employee, revoke_access, update_employee,
+    ListFilter, Position,
 };
 use super::validation::{effective_changes, EmployeeInput, EmployeePatch, ExternalId};
 use crate::accounts::email_change::ChangeLinks;
 use crate::auth::scopes::{EmployeesRead, EmployeesWrite};
-use crate::auth::EmployerClient;
+use crate::auth::{CaseClient, EmployerClient};
 use crate::db::now;
 use crate::db::schema::employees;
 use crate::domain::calendar::today;
 use crate::error::{
-    ApiError, Conflict, Invalid, NotFound, PayloadTooLarge, Unauthorized, UnsupportedMediaType,
+    ApiError, Conflict, FieldError, Invalid, NotFound, PayloadTooLarge, Unauthorized,
+    UnsupportedMediaType,
 };
 use crate::state::AppState;
 use crate::web::page::{Cursor, FilterRules, PageQuery, Paged};
@@ -37,9 +39,19 @@ pub struct EmployeeFilter {
     pub status: Option<AccountStatus>,
     /// Only the employee with this e-mail address (compared without regard to case).
     pub email: Option<String>,
+    /// Only this employer's employees (for an arbodienst's client, which sees every employer
+    /// linked to it); an employer it may not act for answers 404.
+    #[param(format = Uuid)]
+    pub employer_id: Option<String>,
 }
 
-impl FilterRules for EmployeeFilter {}
+impl FilterRules for EmployeeFilter {
+    fn check(&self) -> Vec<FieldError> {
+        crate::web::page::uuid_filter("employer_id", &self.employer_id)
+            .into_iter()
+            .collect()
+    }
+}
 
 /// List the employer's employees, oldest first, a page at a time.
 ///
@@ -58,10 +70,11 @@ impl FilterRules for EmployeeFilter {}
 )]
 #[get("/employees")]
 pub async fn list(
-    client: EmployerClient<EmployeesRead>,
+    client: CaseClient<EmployeesRead>,
     query: Paged<EmployeeFilter, Position>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployeePage>, ApiError> {
+    let employer_id = query.filter.employer_id;
     let filter = ListFilter {
         status: query.filter.status,
         email_normalised: query.filter.email.map(|e| e.trim().to_lowercase()),
@@ -72,7 +85,10 @@ pub async fn list(
         .db
         .run(move |conn| {
             let now = now();
-            let (rows, next) = list_employees(conn, &client.employer_id, &filter, now)?;
+            let employers = client
+                .party
+                .employers_listed(conn, employer_id.as_deref())?;
+            let (rows, next) = list_employees(conn, &employers, &filter, now)?;
             let mut states = account_states(conn, &rows, now)?;
             let items = rows
                 .into_iter()
@@ -159,7 +175,7 @@ pub async fn create(
 )]
 #[get("/employees/{id}")]
 pub async fn get_one(
-    client: EmployerClient<EmployeesRead>,
+    client: CaseClient<EmployeesRead>,
     id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<EmployeeResponse>, ApiError> {
@@ -167,7 +183,8 @@ pub async fn get_one(
     let employee = state
         .db
         .run(move |conn| {
-            let employee = find_employee(conn, &client.employer_id, &id)?;
+            let employer_id = employer_of_employee(conn, &client.party, &id)?;
+            let employee = find_employee(conn, &employer_id, &id)?;
             employee_response(conn, employee)
         })
         .await?;

@@ -15,7 +15,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use models::{AccountState, AccountStatus, Employee, EmployeeResponse};
 pub use queries::{
-    account_state, account_states, employee_response, find_employee, lock_employer, revoke_access,
+    account_state, account_states, employee_response, employer_of_employee, find_employee,
+    lock_employer, revoke_access,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -117,6 +117,9 @@ pub struct AccountState {
 pub struct EmployeeResponse {
     #[schema(format = Uuid)]
     pub id: String,
+    /// The employer the employee works for (an arbodienst's client sees several).
+    #[schema(format = Uuid)]
+    pub employer_id: String,
     pub email: String,
     pub date_of_birth: NaiveDate,
     pub first_name: String,
@@ -140,6 +143,7 @@ impl EmployeeResponse {
         EmployeeResponse {
             language: Language::parse(&employee.language).unwrap_or_default(),
             id: employee.id,
+            employer_id: employee.employer_id,
             email: employee.email,
             date_of_birth: employee.date_of_birth,
             first_name: employee.first_name,

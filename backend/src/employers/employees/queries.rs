@@ -1,6 +1,7 @@
 //! Database work on employees, always scoped to one employer. Other modules (invitations,
 //! absences, documents) reuse these rather than querying `employees` themselves.
 
+use crate::auth::Party;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
@@ -28,6 +29,23 @@ const INSERT_CHUNK: usize = 500;
 
 /// The employer's employee with this id. Another employer's employee, a deleted one, an
 /// unknown id and a malformed one are all the same 404.
+/// The employer of (not deleted) employee `employee_id`, when `party` may act for it; 404
+/// otherwise, as for an employee that does not exist.
+pub fn employer_of_employee(
+    conn: &mut DbConnection,
+    party: &Party,
+    employee_id: &str,
+) -> Result<String, ApiError> {
+    party.employer_of_record(conn, |conn| {
+        employees::table
+            .find(employee_id)
+            .filter(employees::deleted_at.is_null())
+            .select(employees::employer_id)
+            .first(conn)
+            .optional()
+    })
+}
+
 pub fn find_employee(
     conn: &mut DbConnection,
     employer_id: &str,
@@ -374,12 +392,12 @@ pub struct ListFilter {
 /// next page. The account-status filter runs in SQL, so pages are full and none is skipped.
 pub fn list_employees(
     conn: &mut DbConnection,
-    employer_id: &str,
+    employer_ids: &[String],
     filter: &ListFilter,
     now: NaiveDateTime,
 ) -> Result<(Vec<Employee>, Option<Position>), ApiError> {
     let mut query = employees::table
-        .filter(employees::employer_id.eq(employer_id.to_string()))
+        .filter(employees::employer_id.eq_any(employer_ids.to_vec()))
         .filter(employees::deleted_at.is_null())
         .select(Employee::as_select())
         .order((employees::created_at.asc(), employees::id.asc()))
