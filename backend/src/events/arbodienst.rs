@@ -2,13 +2,11 @@
 
 use actix_web::{get, web};
 
-use super::employer::{FeedPage, FeedQuery};
+use super::employer::{feed_page, FeedPage, FeedQuery};
 use crate::auth::scopes::AbsencesRead;
-use crate::auth::ArbodienstClient;
+use crate::auth::{ArbodienstClient, Party};
 use crate::error::{ApiError, Invalid, Unauthorized};
-use crate::events::feed::{self, FeedEvent};
 use crate::state::AppState;
-use crate::web::page::page_limit;
 
 /// The events of every employer linked to the arbodienst, oldest first, after a cursor.
 ///
@@ -33,25 +31,6 @@ pub async fn list_events(
     query: web::Query<FeedQuery>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<FeedPage>, ApiError> {
-    let limit = page_limit(query.limit)?;
-    let after = query.after.unwrap_or(0);
-    if after < 0 {
-        return Err(ApiError::invalid("after", "must be 0 or more"));
-    }
-    let rows = state
-        .db
-        .run(move |conn| {
-            Ok(feed::arbodienst_page(
-                conn,
-                &client.arbodienst_id,
-                after,
-                limit,
-            )?)
-        })
-        .await?;
-    let next_cursor = rows.last().map_or(after, |r| r.id);
-    Ok(web::Json(FeedPage {
-        items: rows.into_iter().map(FeedEvent::from).collect(),
-        next_cursor,
-    }))
+    let page = feed_page(&state, Party::Arbodienst(client.arbodienst_id), &query).await?;
+    Ok(web::Json(page))
 }

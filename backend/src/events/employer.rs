@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::scopes::WebhooksManage;
-use crate::auth::EmployerClient;
+use crate::auth::{EmployerClient, Party};
 use crate::error::{ApiError, Invalid, Unauthorized};
 use crate::events::feed::{self, FeedEvent};
 use crate::state::AppState;
@@ -52,6 +52,16 @@ pub async fn list_events(
     query: web::Query<FeedQuery>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<FeedPage>, ApiError> {
+    let page = feed_page(&state, Party::Employer(client.employer_id), &query).await?;
+    Ok(web::Json(page))
+}
+
+/// One page of `party`'s feed after the query's cursor.
+pub(super) async fn feed_page(
+    state: &AppState,
+    party: Party,
+    query: &FeedQuery,
+) -> Result<FeedPage, ApiError> {
     let limit = page_limit(query.limit)?;
     let after = query.after.unwrap_or(0);
     if after < 0 {
@@ -59,11 +69,11 @@ pub async fn list_events(
     }
     let rows = state
         .db
-        .run(move |conn| Ok(feed::page(conn, &client.employer_id, after, limit)?))
+        .run(move |conn| Ok(feed::page(conn, &party, after, limit)?))
         .await?;
     let next_cursor = rows.last().map_or(after, |r| r.id);
-    Ok(web::Json(FeedPage {
+    Ok(FeedPage {
         items: rows.into_iter().map(FeedEvent::from).collect(),
         next_cursor,
-    }))
+    })
 }

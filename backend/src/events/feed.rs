@@ -22,6 +22,7 @@ use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::auth::Party;
 use crate::db::schema::{employers, events, webhooks};
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
@@ -209,39 +210,32 @@ impl From<EventRow> for FeedEvent {
     }
 }
 
-/// The events of the arbodienst's employers after `after`, oldest first, at most `limit`:
-/// those raised while the employer was linked to it, of employers linked to it now.
-pub fn arbodienst_page(
-    conn: &mut DbConnection,
-    arbodienst_id: &str,
-    after: i64,
-    limit: i64,
-) -> QueryResult<Vec<EventRow>> {
-    let linked = employers::table
-        .filter(employers::arbodienst_id.eq(arbodienst_id))
-        .select(employers::id);
-    events::table
-        .filter(events::arbodienst_id.eq(arbodienst_id))
-        .filter(events::employer_id.eq_any(linked))
-        .filter(events::id.gt(after))
-        .order(events::id.asc())
-        .limit(limit)
-        .load(conn)
-}
-
-/// The employer's events after `after`, oldest first, at most `limit`.
+/// The party's events after `after`, oldest first, at most `limit`. An arbodienst's are those
+/// of its employers raised while the employer was linked to it, of employers linked to it now.
 pub fn page(
     conn: &mut DbConnection,
-    employer_id: &str,
+    party: &Party,
     after: i64,
     limit: i64,
 ) -> QueryResult<Vec<EventRow>> {
-    events::table
-        .filter(events::employer_id.eq(employer_id))
+    let events = events::table
         .filter(events::id.gt(after))
         .order(events::id.asc())
         .limit(limit)
-        .load(conn)
+        .into_boxed();
+    match party {
+        Party::Employer(employer_id) => events.filter(events::employer_id.eq(employer_id)),
+        Party::Arbodienst(arbodienst_id) => events
+            .filter(events::arbodienst_id.eq(arbodienst_id))
+            .filter(
+                events::employer_id.eq_any(
+                    employers::table
+                        .filter(employers::arbodienst_id.eq(arbodienst_id))
+                        .select(employers::id),
+                ),
+            ),
+    }
+    .load(conn)
 }
 
 #[cfg(test)]
