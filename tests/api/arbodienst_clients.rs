@@ -3,9 +3,14 @@
 //! poortwachter:write`; its lists take `?employer_id=`; what it publishes says so; its feed
 //! covers its employers; and an employer that unlinks it ends its access at once.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 use verzuim::cli::CliError;
-use verzuim_tests::{assert_problem, on_both_databases, Backend, Credentials, TestApp};
+use verzuim_tests::webhook_receiver::WebhookReceiver;
+use verzuim_tests::{
+    assert_problem, on_both_databases, quick_outbox, Backend, Credentials, TestApp,
+};
 
 const BOUNDARY: &str = "verzuim-arbo-boundary";
 const PDF: &[u8] =
@@ -45,7 +50,12 @@ async fn json_of(response: reqwest::Response, status: u16) -> Value {
 
 impl World {
     async fn new(backend: Backend) -> World {
-        let app = TestApp::spawn(backend).await;
+        // Loopback webhook endpoints allowed, deliveries picked up at once.
+        let app = TestApp::spawn_with(backend, |env| {
+            quick_outbox(env);
+            env.insert("VERZUIM_WEBHOOK_ALLOW_PRIVATE".into(), "true".into());
+        })
+        .await;
         let created = app
             .cli(&[
                 "arbodienst",
@@ -398,5 +408,49 @@ on_both_databases! {
         assert_eq!(refused.status(), 401);
         let token = json_of(w.app.request_token(&w.arbo, None).await, 401).await;
         assert_eq!(token["error"], "invalid_client");
+    }
+
+    async fn the_arbodienst_webhook_hears_its_employers_events_and_no_other(backend) {
+        let w = World::new(backend).await;
+        let receiver = WebhookReceiver::start().await;
+        let hook = json_of(send(w.app.http.post(w.app.url("/api/v1/arbodienst/webhooks")).bearer_auth(&w.arbo_token)
+            .json(&json!({"url": receiver.url("/arbo"), "events": ["document.published"]}))).await, 201).await;
+        assert!(hook["secret"].as_str().unwrap().starts_with("whsec_"));
+        let hook_id = hook["id"].as_str().unwrap();
+
+        json_of(w.upload(&w.c.token, &w.c.employee_id, "plan_of_action").await, 201).await;
+        let published = json_of(w.upload(&w.a.token, &w.a.employee_id, "plan_of_action").await, 201).await;
+        let delivered = receiver.wait_for_delivered(1, Duration::from_secs(20)).await;
+        let body = delivered[0].json();
+        assert_eq!(body["type"], "document.published");
+        assert_eq!(body["employer_id"], w.a.id.as_str());
+        assert_eq!(body["data"]["document_id"], published["id"]);
+        // Employer C's document reached no arbodienst endpoint.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(receiver.received().len(), 1, "only employer A's event");
+
+        let attempts = json_of(w.get(&w.arbo_token, &format!("/api/v1/arbodienst/webhooks/{hook_id}/deliveries")).await, 200).await;
+        assert_eq!(attempts["items"].as_array().unwrap().len(), 1);
+        let listed = json_of(w.get(&w.arbo_token, "/api/v1/arbodienst/webhooks").await, 200).await;
+        assert_eq!(ids_of(&listed, "id"), vec![hook_id.to_string()]);
+
+        // Each party's endpoints are its own: an employer neither sees nor removes this one.
+        let employers = json_of(w.get(&w.a.token, "/api/v1/webhooks").await, 200).await;
+        assert!(employers["items"].as_array().unwrap().is_empty());
+        assert_problem(w.get(&w.a.token, &format!("/api/v1/webhooks/{hook_id}/deliveries")).await, 404).await;
+        let removed = send(w.app.http.delete(w.app.url(&format!("/api/v1/webhooks/{hook_id}"))).bearer_auth(&w.a.token)).await;
+        assert_problem(removed, 404).await;
+        assert_problem(w.get(&w.a.token, "/api/v1/arbodienst/webhooks").await, 403).await;
+
+        // After unlinking, employer A's events stop reaching the arbodienst.
+        w.unlink(&w.a).await;
+        json_of(w.upload(&w.a.token, &w.a.employee_id, "evaluation").await, 201).await;
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        assert_eq!(receiver.received().len(), 1);
+
+        let gone = send(w.app.http.delete(w.app.url(&format!("/api/v1/arbodienst/webhooks/{hook_id}"))).bearer_auth(&w.arbo_token)).await;
+        assert_eq!(gone.status(), 204);
+        let listed = json_of(w.get(&w.arbo_token, "/api/v1/arbodienst/webhooks").await, 200).await;
+        assert!(listed["items"].as_array().unwrap().is_empty());
     }
 }

@@ -63,4 +63,40 @@ on_both_databases! {
         assert_eq!(employments.len(), 2);
         assert!(employments.contains(&id_a.as_str()) && employments.contains(&id_b.as_str()));
     }
+
+    async fn clients_webhooks_and_delivery_attempts_survive_the_move_to_parties(backend) {
+        let app = TestApp::spawn(backend).await;
+        let session = app.employer_session().await;
+        let hook: Value = app.http.post(app.url("/api/v1/webhooks")).bearer_auth(&session.token)
+            .json(&serde_json::json!({"url": "https://hooks.example.com/verzuim", "events": ["absence.reported"]}))
+            .send().await.unwrap().json().await.unwrap();
+        let hook_id = hook["id"].as_str().unwrap().to_string();
+        let mut conn = app.db();
+        diesel::sql_query(format!(
+            "INSERT INTO webhook_attempts (webhook_id, delivery_id, event_id, event_type, attempt, attempted_at, \
+             status_code, error, duration_ms, succeeded) VALUES ('{hook_id}', 'msg_1', 'evt-1', 'absence.reported', 1, \
+             '2026-12-01 10:00:00', 200, NULL, 12, TRUE)"
+        ))
+        .execute(&mut conn)
+        .unwrap();
+
+        // Back to before migration 16 (clients and webhooks of employers only), and up again.
+        loop {
+            let reverted = verzuim::db::revert_last_migration(&mut conn).expect("migration reverts");
+            if reverted.ends_with("000016") {
+                break;
+            }
+        }
+        verzuim::db::run_migrations(&mut conn).expect("migrations 16 and 17 apply");
+
+        // The client's secret still fetches a token, and its endpoint and attempt are kept.
+        let token = app.token(&session.credentials).await;
+        let listed: Value = app.http.get(app.url("/api/v1/webhooks")).bearer_auth(&token)
+            .send().await.unwrap().json().await.unwrap();
+        assert_eq!(listed["items"][0]["id"], hook_id.as_str());
+        let attempts: Value = app.http.get(app.url(&format!("/api/v1/webhooks/{hook_id}/deliveries"))).bearer_auth(&token)
+            .send().await.unwrap().json().await.unwrap();
+        assert_eq!(attempts["items"][0]["event_id"], "evt-1", "{attempts}");
+        assert_eq!(attempts["items"][0]["status_code"], 200);
+    }
 }

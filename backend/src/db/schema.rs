@@ -348,13 +348,14 @@ diesel::allow_tables_to_appear_in_same_query!(events, employers);
 diesel::table! {
     webhooks (id) {
         id -> Text,
-        employer_id -> Text,
+        employer_id -> Nullable<Text>,
         url -> Text,
         events -> Text,
         secret -> Text,
         created_at -> Timestamp,
         disabled_at -> Nullable<Timestamp>,
         deleted_at -> Nullable<Timestamp>,
+        arbodienst_id -> Nullable<Text>,
     }
 }
 

@@ -91,6 +91,10 @@ impl EventKind {
 pub struct WebhookDelivery {
     pub webhook_id: String,
     pub event_id: String,
+    /// The employer it happened at (an arbodienst's endpoint hears several). Absent from
+    /// deliveries queued before it was added.
+    #[serde(default)]
+    pub employer_id: Option<String>,
     #[serde(rename = "type")]
     pub kind: String,
     pub timestamp: chrono::DateTime<chrono::Utc>,
@@ -139,9 +143,14 @@ pub fn record(
             ))
             .execute(conn)?;
 
+        // The employer's endpoints, and those of the arbodienst it is linked to now.
         let endpoints: Vec<(String, String)> = webhooks::table
             .select((webhooks::id, webhooks::events))
-            .filter(webhooks::employer_id.eq(employer_id))
+            .filter(
+                webhooks::employer_id
+                    .eq(employer_id)
+                    .or(webhooks::arbodienst_id.eq(arbodienst_id.clone())),
+            )
             .filter(webhooks::deleted_at.is_null())
             .filter(webhooks::disabled_at.is_null())
             .order(webhooks::created_at.asc())
@@ -153,6 +162,7 @@ pub fn record(
             let payload = WebhookDelivery {
                 webhook_id,
                 event_id: event_id.clone(),
+                employer_id: Some(employer_id.to_string()),
                 kind: kind.as_str().to_string(),
                 timestamp: created_at.and_utc(),
                 data: data.clone(),

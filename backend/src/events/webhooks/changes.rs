@@ -3,6 +3,8 @@
 use diesel::prelude::*;
 
 use super::models::{NewAttempt, WebhookRow};
+use super::queries;
+use crate::auth::Party;
 use crate::db::schema::{webhook_attempts, webhooks};
 use crate::db::{now, DbConnection};
 use crate::error::ApiError;
@@ -13,6 +15,7 @@ pub fn insert(conn: &mut DbConnection, row: &WebhookRow) -> Result<(), ApiError>
         .values((
             webhooks::id.eq(&row.id),
             webhooks::employer_id.eq(&row.employer_id),
+            webhooks::arbodienst_id.eq(&row.arbodienst_id),
             webhooks::url.eq(&row.url),
             webhooks::events.eq(&row.events),
             webhooks::secret.eq(&row.secret),
@@ -22,13 +25,14 @@ pub fn insert(conn: &mut DbConnection, row: &WebhookRow) -> Result<(), ApiError>
     Ok(())
 }
 
-/// Marks the employer's endpoint removed; the row stays for its attempts. Nothing more is
+/// Marks the party's endpoint removed; the row stays for its attempts. Nothing more is
 /// delivered to it: the deliverer drops a removed endpoint's queued deliveries.
-pub fn remove(conn: &mut DbConnection, employer_id: &str, id: &str) -> Result<(), ApiError> {
+pub fn remove(conn: &mut DbConnection, party: &Party, id: &str) -> Result<(), ApiError> {
+    // The party's own endpoint, looked up first: an update cannot filter on a boxed query.
+    queries::find(conn, party, id)?;
     let updated = diesel::update(
         webhooks::table
             .filter(webhooks::id.eq(id))
-            .filter(webhooks::employer_id.eq(employer_id))
             .filter(webhooks::deleted_at.is_null()),
     )
     .set(webhooks::deleted_at.eq(Some(now())))

@@ -235,6 +235,7 @@ pub async fn deliver(
     let body = serde_json::json!({
         "type": delivery.kind,
         "timestamp": delivery.timestamp,
+        "employer_id": delivery.employer_id,
         "data": delivery.data,
     })
     .to_string();

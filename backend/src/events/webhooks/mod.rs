@@ -26,15 +26,19 @@
 //! operator's network. The category is all that reaches `webhook_attempts.error`, the outbox's
 //! `last_error`, the deliveries API and the logs.
 //!
-//! - [`employer`]: the handlers; [`changes`] and [`queries`]: the database work; [`models`]:
-//!   rows, requests and responses;
+//! - [`employer`] and [`arbodienst`] (`/arbodienst/webhooks…`, an arbodienst's own endpoints
+//!   over its employers' events): the handlers, doing what [`endpoints`] does for the calling
+//!   party; [`changes`] and [`queries`]: the database work; [`models`]: rows, requests and
+//!   responses;
 //! - [`destination`]: the classifier, the URL check and the checking resolver;
 //! - [`delivery`]: signing, the HTTP client, [`deliver`] and the failure categories.
 
+pub mod arbodienst;
 pub mod changes;
 pub mod delivery;
 pub mod destination;
 pub mod employer;
+pub mod endpoints;
 pub mod models;
 pub mod queries;
 
@@ -46,5 +50,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(employer::list)
         .service(employer::create)
         .service(employer::remove)
-        .service(employer::deliveries);
+        .service(employer::deliveries)
+        .service(arbodienst::list)
+        .service(arbodienst::create)
+        .service(arbodienst::remove)
+        .service(arbodienst::deliveries);
 }

@@ -12,13 +12,16 @@ use super::delivery::DeliveryError;
 #[derive(Debug, Clone, Queryable)]
 pub struct WebhookRow {
     pub id: String,
-    pub employer_id: String,
+    /// The employer the endpoint belongs to; `None` for an arbodienst's.
+    pub employer_id: Option<String>,
     pub url: String,
     pub events: String,
     pub secret: String,
     pub created_at: NaiveDateTime,
     pub disabled_at: Option<NaiveDateTime>,
     pub deleted_at: Option<NaiveDateTime>,
+    /// The arbodienst the endpoint belongs to: it hears the events of its employers.
+    pub arbodienst_id: Option<String>,
 }
 
 /// A new subscription.

@@ -4,24 +4,30 @@
 use diesel::prelude::*;
 
 use super::models::{DeliveryAttemptRow, WebhookRow};
+use crate::auth::Party;
 use crate::db::schema::{webhook_attempts, webhooks};
-use crate::db::DbConnection;
+use crate::db::{DbConnection, MultiBackend};
 use crate::error::ApiError;
 
-/// The employer's endpoint with this id, unless removed.
-pub fn find(conn: &mut DbConnection, employer_id: &str, id: &str) -> Result<WebhookRow, ApiError> {
-    Ok(webhooks::table
-        .filter(webhooks::id.eq(id))
-        .filter(webhooks::employer_id.eq(employer_id))
+/// The party's endpoints that are not removed.
+fn of_party(party: &Party) -> webhooks::BoxedQuery<'_, MultiBackend> {
+    let live = webhooks::table
         .filter(webhooks::deleted_at.is_null())
-        .first(conn)?)
+        .into_boxed();
+    match party {
+        Party::Employer(id) => live.filter(webhooks::employer_id.eq(id)),
+        Party::Arbodienst(id) => live.filter(webhooks::arbodienst_id.eq(id)),
+    }
 }
 
-/// The employer's endpoints, oldest first.
-pub fn list(conn: &mut DbConnection, employer_id: &str) -> Result<Vec<WebhookRow>, ApiError> {
-    Ok(webhooks::table
-        .filter(webhooks::employer_id.eq(employer_id))
-        .filter(webhooks::deleted_at.is_null())
+/// The party's endpoint with this id, unless removed.
+pub fn find(conn: &mut DbConnection, party: &Party, id: &str) -> Result<WebhookRow, ApiError> {
+    Ok(of_party(party).filter(webhooks::id.eq(id)).first(conn)?)
+}
+
+/// The party's endpoints, oldest first.
+pub fn list(conn: &mut DbConnection, party: &Party) -> Result<Vec<WebhookRow>, ApiError> {
+    Ok(of_party(party)
         .order((webhooks::created_at.asc(), webhooks::id.asc()))
         .load(conn)?)
 }
