@@ -429,7 +429,15 @@ on_both_databases! {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(receiver.received().len(), 1, "only employer A's event");
 
-        let attempts = json_of(w.get(&w.arbo_token, &format!("/api/v1/arbodienst/webhooks/{hook_id}/deliveries")).await, 200).await;
+        // The attempt is written once the receiver has answered.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        let attempts = loop {
+            let attempts = json_of(w.get(&w.arbo_token, &format!("/api/v1/arbodienst/webhooks/{hook_id}/deliveries")).await, 200).await;
+            if !attempts["items"].as_array().unwrap().is_empty() || tokio::time::Instant::now() > deadline {
+                break attempts;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
         assert_eq!(attempts["items"].as_array().unwrap().len(), 1);
         let listed = json_of(w.get(&w.arbo_token, "/api/v1/arbodienst/webhooks").await, 200).await;
         assert_eq!(ids_of(&listed, "id"), vec![hook_id.to_string()]);

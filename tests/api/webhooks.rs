@@ -73,6 +73,23 @@ async fn deliveries(app: &TestApp, token: &str, webhook_id: &str) -> Value {
     response.json().await.expect("json")
 }
 
+/// The endpoint's attempts once `count` are recorded: the receiver sees a request before the
+/// deliverer has written down its answer.
+async fn recorded_deliveries(app: &TestApp, token: &str, webhook_id: &str, count: usize) -> Value {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let attempts = deliveries(app, token, webhook_id).await;
+        if attempts["items"].as_array().expect("items").len() >= count {
+            return attempts;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{count} attempts not recorded: {attempts}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 on_both_databases! {
     async fn delivery_is_signed_and_the_signature_verifies(backend) {
         let app = spawn_for_webhooks(backend).await;
@@ -108,7 +125,7 @@ on_both_databases! {
         assert_eq!(body["data"]["employee_id"], "e-1");
         assert!(body["timestamp"].is_string());
 
-        let attempts = deliveries(&app, &session.token, hook["id"].as_str().expect("id")).await;
+        let attempts = recorded_deliveries(&app, &session.token, hook["id"].as_str().expect("id"), 1).await;
         let items = attempts["items"].as_array().expect("items");
         assert_eq!(items.len(), 1);
         assert_eq!(items[0]["status_code"], 200);
@@ -139,7 +156,7 @@ on_both_databases! {
         assert_eq!(ids.len(), 1, "every retry carries the same webhook-id");
         assert_eq!(all.iter().map(|r| r.answered).collect::<Vec<_>>(), [500, 500, 500, 200]);
 
-        let attempts = deliveries(&app, &session.token, hook["id"].as_str().expect("id")).await;
+        let attempts = recorded_deliveries(&app, &session.token, hook["id"].as_str().expect("id"), 4).await;
         let items = attempts["items"].as_array().expect("items");
         assert_eq!(items.len(), 4);
         // Newest first.
