@@ -1,6 +1,7 @@
 //! Black-box API tests. Every rule runs twice, on SQLite and on PostgreSQL.
 
 mod absences;
+mod access_log;
 mod accounts;
 mod arbodienst;
 mod arbodienst_clients;

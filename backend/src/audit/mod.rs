@@ -3,10 +3,12 @@
 //!
 //! - [`changes`]: [`record`], the one way an entry is written, always in the caller's
 //!   transaction;
-//! - [`queries`]: reading the log; [`employer`]: `GET /audit`; [`models`]: rows, requests and
+//! - [`queries`]: reading the log; [`employer`]: `GET /audit`; [`employee`]: `GET
+//!   /me/access-log`, what others did with the employee's data; [`models`]: rows, requests and
 //!   responses.
 
 pub mod changes;
+pub mod employee;
 pub mod employer;
 pub mod models;
 pub mod queries;
@@ -16,7 +18,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub use changes::record;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(employer::list_audit);
+    cfg.service(employer::list_audit)
+        .service(employee::access_log);
 }
 
 /// Who acted: an employee (by id) or an employer API client (by client id).

@@ -24,6 +24,8 @@ pub struct AuditRow {
     pub resource_type: String,
     pub resource_id: String,
     pub at: NaiveDateTime,
+    /// Whose absence, document or account it is about.
+    pub employee_id: Option<String>,
 }
 
 /// What to read of one employer's audit log.
@@ -74,6 +76,44 @@ pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     /// Pass as `after` for the next page; null on the last page.
     pub next_cursor: Option<i64>,
+}
+
+/// Which kind of party acted on an employee's data.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyRole {
+    /// The employer's own system (an API client of the employer).
+    Employer,
+    Arbodienst,
+}
+
+/// Who acted, as the employee is told.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccessParty {
+    pub role: PartyRole,
+    /// The employer system's client name, or the arbodienst's name.
+    pub name: String,
+}
+
+/// One read or change of the employee's data by someone else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessLogEntry {
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub party: AccessParty,
+    /// E.g. `absence.read`, `document.downloaded`, `absence.corrected`.
+    pub action: String,
+    /// `absence`, `document` or `employee` (the account itself).
+    pub resource_type: String,
+    #[schema(format = Uuid)]
+    pub resource_id: String,
+}
+
+/// One page of the access log, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessLogPage {
+    pub items: Vec<AccessLogEntry>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -385,6 +385,7 @@ diesel::table! {
         resource_type -> Text,
         resource_id -> Text,
         at -> Timestamp,
+        employee_id -> Nullable<Text>,
     }
 }
 

@@ -118,11 +118,7 @@ pub fn delete(
     crate::db::write_transaction(conn, |conn| {
         let owner = Owner::Employer(employer_id.to_string());
         let document = queries::find(conn, &owner, id)?;
-        diesel::delete(
-            document_responses::table.filter(document_responses::document_id.eq(&document.id)),
-        )
-        .execute(conn)?;
-        diesel::delete(documents::table.find(&document.id)).execute(conn)?;
+        // Recorded while the row still says whose document it was.
         audit::record(
             conn,
             &document.employer_id,
@@ -130,6 +126,11 @@ pub fn delete(
             "document.deleted",
             ("document", &document.id),
         )?;
+        diesel::delete(
+            document_responses::table.filter(document_responses::document_id.eq(&document.id)),
+        )
+        .execute(conn)?;
+        diesel::delete(documents::table.find(&document.id)).execute(conn)?;
         Ok(document)
     })
 }

@@ -1014,6 +1014,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/access-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who read or changed your absences, documents and account, newest first
+         * @description Every read or change by someone else: the employer's system (by its name) or the arbodienst
+         *     (by its name), what it did (`action`) and when. Your own reads and changes are not listed.
+         */
+        get: operations["list_my_access_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/documents": {
         parameters: {
             query?: never;
@@ -1576,6 +1597,30 @@ export interface components {
         };
         /** @enum {string} */
         AbsenceStatus: "open" | "recovered" | "cancelled";
+        /** @description One read or change of the employee's data by someone else. */
+        AccessLogEntry: {
+            /** @description E.g. `absence.read`, `document.downloaded`, `absence.corrected`. */
+            action: string;
+            /** Format: date-time */
+            at: string;
+            party: components["schemas"]["AccessParty"];
+            /** Format: uuid */
+            resource_id: string;
+            /** @description `absence`, `document` or `employee` (the account itself). */
+            resource_type: string;
+        };
+        /** @description One page of the access log, newest first. */
+        AccessLogPage: {
+            items: components["schemas"]["AccessLogEntry"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page. */
+            next_cursor?: string | null;
+        };
+        /** @description Who acted, as the employee is told. */
+        AccessParty: {
+            /** @description The employer system's client name, or the arbodienst's name. */
+            name: string;
+            role: components["schemas"]["PartyRole"];
+        };
         AccessToken: {
             access_token: string;
             /**
@@ -2338,6 +2383,11 @@ export interface components {
              */
             percentage: number | null;
         };
+        /**
+         * @description Which kind of party acted on an employee's data.
+         * @enum {string}
+         */
+        PartyRole: "employer" | "arbodienst";
         /** @description The browser's answer to a ceremony. */
         PasskeyAnswer: {
             /** Format: uuid */
@@ -6127,6 +6177,48 @@ export interface operations {
             };
             /** @description The body is not `application/json` */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_my_access_log: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1–200; 50 when left out. */
+                limit?: number;
+                /** @description `next_cursor` of the previous page; left out: the first page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessLogPage"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field that is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid, expired or revoked token (see `WWW-Authenticate`) */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
