@@ -196,6 +196,14 @@ function mockApi(scenario) {
       return json(200, { items: scenario.open === false ? [oldAbsence] : [openAbsence, oldAbsence], next_cursor: null });
     if (path === '/me/timeline') return scenario.open === false ? problem(404, 'Not Found') : json(200, timeline);
     if (path === '/me/documents') return json(200, documents);
+    if (path === '/me/access-log')
+      return json(200, {
+        items: [
+          { at: '2026-11-25T09:14:00Z', party: { role: 'arbodienst', name: 'Arbo West' }, action: 'document.uploaded', resource_type: 'document', resource_id: '00000000-0000-4000-8000-000000000001' },
+          { at: '2026-11-24T15:02:00Z', party: { role: 'employer', name: 'HR-systeem' }, action: 'absence.read', resource_type: 'absence', resource_id: '00000000-0000-4000-8000-000000000002' },
+        ],
+        next_cursor: null,
+      });
     if (/^\/me\/documents\/[^/]+\/response$/.test(path)) return problem(403, 'Confirm it is you', { type: '/problems/step-up-required' });
     return problem(404, 'Not Found');
   };

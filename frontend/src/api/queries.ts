@@ -12,6 +12,7 @@ export const queryKeys = {
   timeline: ['me', 'timeline'] as const,
   documents: ['me', 'documents'] as const,
   passkeys: ['me', 'passkeys'] as const,
+  accessLog: ['me', 'access-log'] as const,
   status: ['status'] as const,
 };
 

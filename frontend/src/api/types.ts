@@ -52,3 +52,7 @@ export type RegisteredPasskey = S['RegisteredPasskey'];
 /** What the API takes as `credential`: the browser's answer as JSON (opaque to the schema). */
 export type PasskeyCredential = S['PasskeyAnswer']['credential'];
 export type StepUpProof = S['StepUpProof'];
+/** GET /me/access-log: who else read or changed the employee's absences and documents. */
+export type AccessLogPage = S['AccessLogPage'];
+export type AccessLogEntry = S['AccessLogEntry'];
+export type AccessParty = S['AccessParty'];

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DUTCH_TIME_ZONE,
   formatDate,
+  formatDateTime,
   parseIsoDate,
   sickDayWindow,
   toIsoDate,
@@ -78,5 +80,10 @@ describe('date formatting', () => {
   it('uses the language of the interface', () => {
     expect(formatDate('2025-03-10', 'nl')).toBe('10 maart 2025');
     expect(formatDate('2025-03-10', 'en')).toBe('10 March 2025');
+  });
+  it('shows a moment in Dutch time when asked, summer and winter', () => {
+    expect(formatDateTime('2026-12-02T09:14:00Z', 'nl', DUTCH_TIME_ZONE)).toBe('2 december 2026 om 10:14');
+    expect(formatDateTime('2026-12-02T23:30:00Z', 'en', DUTCH_TIME_ZONE)).toBe('3 December 2026 at 00:30');
+    expect(formatDateTime('2026-07-01T09:14:00Z', 'nl', DUTCH_TIME_ZONE)).toBe('1 juli 2026 om 11:14');
   });
 });

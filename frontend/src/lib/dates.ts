@@ -98,10 +98,14 @@ export function formatDate(iso: string | null | undefined, lang: string): string
   return new Intl.DateTimeFormat(locale(lang), { day: 'numeric', month: 'long', year: 'numeric' }).format(d);
 }
 
-export function formatDateTime(d: Date | string, lang: string): string {
+/** The Netherlands' time zone, in which the backend counts calendar days too. */
+export const DUTCH_TIME_ZONE = 'Europe/Amsterdam';
+
+/** A moment as date and time; in the browser's time zone unless `timeZone` is given. */
+export function formatDateTime(d: Date | string, lang: string, timeZone?: string): string {
   const date = typeof d === 'string' ? new Date(d) : d;
   if (Number.isNaN(date.getTime())) return String(d);
-  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'long', timeStyle: 'short' }).format(date);
+  return new Intl.DateTimeFormat(locale(lang), { dateStyle: 'long', timeStyle: 'short', timeZone }).format(date);
 }
 
 export function formatTime(d: Date, lang: string): string {

@@ -16,6 +16,7 @@ const TOPICS = [
   'recovered',
   'documents',
   'answer',
+  'accessLog',
   'app',
   'email',
 ] as const;

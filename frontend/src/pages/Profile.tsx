@@ -15,6 +15,7 @@ import { EmploymentList } from '../components/EmploymentSwitch';
 import { formatDate } from '../lib/dates';
 import { errorMessage, passwordServerMessage } from '../lib/errors';
 import { passwordIsValid } from '../lib/password';
+import { AccessLogSection } from './ProfileAccessLog';
 import { SecuritySection } from './ProfileSecurity';
 
 function ChangePassword({ email }: { email: string }) {
@@ -232,6 +233,9 @@ export function ProfilePage() {
           </button>
         </div>
       </section>
+
+      {/* Last: the list can be long, and the settings above stay within reach. */}
+      <AccessLogSection />
     </>
   );
 }

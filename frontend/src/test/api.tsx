@@ -10,6 +10,8 @@ import { AuthProvider } from '../auth/AuthContext';
 export interface Call {
   method: string;
   path: string;
+  /** The query string, e.g. `limit` and `cursor` of a paged list. */
+  query: URLSearchParams;
   body: unknown;
   authorization: string | null;
 }
@@ -38,11 +40,13 @@ export function stubFetch(routes: Record<string, Handler | Handler[]>) {
   const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const request =
       input instanceof Request ? input : new Request(new URL(String(input), 'http://localhost'), init);
-    const path = new URL(request.url).pathname;
+    const url = new URL(request.url);
+    const path = url.pathname;
     const text = request.body ? await request.text() : '';
     const call: Call = {
       method: request.method,
       path,
+      query: url.searchParams,
       body: text ? JSON.parse(text) : undefined,
       authorization: request.headers.get('Authorization'),
     };
