@@ -746,6 +746,14 @@ async function journey({ width, height, lang, locale, device, full }) {
     assert.equal((await security.locator('dt', { hasText: T('security.profile.codesLeft') }).locator('xpath=following-sibling::dd').textContent()).trim(), '10');
     await security.getByText(T('security.profile.requiredByEmployer'), { exact: true }).waitFor();
     await checkScreen('profile');
+    // Who looked: the employer's system published the dossier documents and read the answer;
+    // what the employee did herself is not listed.
+    const accessLog = page.locator('section[aria-labelledby="access-log-title"]');
+    await accessLog.getByRole('heading', { name: T('accessLog.title') }).waitFor();
+    const byEmployer = T('accessLog.party', { name: 'e2e HR system', role: T('accessLog.roles.employer') });
+    await accessLog.locator('.access-log__item', { hasText: byEmployer }).filter({ hasText: T('accessLog.actions.document.uploaded') }).first().waitFor();
+    assert.equal(await accessLog.locator('.access-log__item', { hasText: T('accessLog.actions.absence.reported') }).count(), 0,
+      'her own sick report is not in the access log');
 
     // New recovery codes (asks the password and a code from the app; shown once); the old ones
     // stop working. (Each action is a <details>; the closed one's fields are in the DOM too, so
