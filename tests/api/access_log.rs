@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 use verzuim_tests::smtp::SmtpCapture;
 use verzuim_tests::{
-    assert_problem, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
+    assert_problem, json_of, on_both_databases, Backend, EmployerSession, NewEmployee, TestApp,
 };
 
 struct World {
@@ -22,13 +22,6 @@ const SANNE: NewEmployee<'static> = NewEmployee {
     language: "nl",
     password: "paarse fiets op de dijk",
 };
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let got = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    assert_eq!(got, status, "{body}");
-    serde_json::from_str(&body).unwrap()
-}
 
 impl World {
     /// An active employee who reported sick herself.

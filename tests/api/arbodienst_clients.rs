@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use verzuim::cli::CliError;
 use verzuim_tests::webhook_receiver::WebhookReceiver;
 use verzuim_tests::{
-    assert_problem, on_both_databases, quick_outbox, Backend, Credentials, TestApp,
+    assert_problem, json_of, on_both_databases, quick_outbox, Backend, Credentials, TestApp,
 };
 
 const BOUNDARY: &str = "verzuim-arbo-boundary";
@@ -39,13 +39,6 @@ struct World {
 
 async fn send(request: reqwest::RequestBuilder) -> reqwest::Response {
     request.send().await.expect("request sent")
-}
-
-async fn json_of(response: reqwest::Response, status: u16) -> Value {
-    let got = response.status().as_u16();
-    let body = response.text().await.unwrap();
-    assert_eq!(got, status, "{body}");
-    serde_json::from_str(&body).unwrap()
 }
 
 impl World {

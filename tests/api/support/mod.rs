@@ -479,6 +479,14 @@ pub struct EmployerSession {
     pub token: String,
 }
 
+/// Asserts the status (showing the body when it differs) and returns the JSON body.
+pub async fn json_of(response: reqwest::Response, status: u16) -> Value {
+    let got = response.status().as_u16();
+    let body = response.text().await.expect("response body");
+    assert_eq!(got, status, "{body}");
+    serde_json::from_str(&body).expect("JSON body")
+}
+
 /// Asserts the RFC 9457 shape and returns the body.
 pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status, "unexpected status");
